@@ -1,0 +1,83 @@
+/**
+ * Cancellation helpers. Every call that waits on the network, a process or a timer takes
+ * `{ signal?: AbortSignal }`; these helpers combine deadlines and turn aborts into VEIL_ABORTED / VEIL_TIMEOUT.
+ */
+import { VeilError } from './errors.js';
+
+export interface AbortOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** A signal that fires on `signal` or after `timeoutMs`, whichever is first. */
+export function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return signal;
+  const t = AbortSignal.timeout(Math.max(0, timeoutMs));
+  return signal ? AbortSignal.any([signal, t]) : t;
+}
+
+/** Converts the reason of an aborted signal into a VeilError (VEIL_TIMEOUT for timeouts, VEIL_ABORTED otherwise). */
+export function abortError(signal: AbortSignal, what: string): VeilError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof VeilError) return reason;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+    return new VeilError('VEIL_TIMEOUT', `${what}: timed out`, { cause: reason });
+  }
+  return new VeilError('VEIL_ABORTED', `${what}: aborted`, { cause: reason });
+}
+
+/** Throws VEIL_ABORTED / VEIL_TIMEOUT if the signal has already fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw abortError(signal, what);
+}
+
+/**
+ * Races `promise` against `signal`. On abort, rejects with abortError() and calls `onAbort` (to destroy
+ * whatever was half-built). The abort listener is removed when either side settles.
+ */
+export function raceAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+  onAbort?: () => void,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    onAbort?.();
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal, what));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const listener = (): void => {
+      onAbort?.();
+      reject(abortError(signal, what));
+    };
+    signal.addEventListener('abort', listener, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', listener);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', listener);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Waits `ms` milliseconds (for retry back-off, never for synchronisation); rejects on abort. */
+export function delay(ms: number, options: AbortOptions = {}): Promise<void> {
+  const { signal } = options;
+  throwIfAborted(signal, 'delay');
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal!, 'delay'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

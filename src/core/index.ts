@@ -1,0 +1,12 @@
+export { VeilError, isVeilError, bug, quoteUntrusted, CATEGORIES, EXIT_STATUS } from './errors.js';
+export type { ErrorCategory, VeilErrorOptions } from './errors.js';
+export { CODES } from './codes/index.js';
+export type { VeilErrorCode, CodeEntry } from './codes/index.js';
+export { withTimeout, abortError, throwIfAborted, raceAbort, delay } from './abort.js';
+export type { AbortOptions } from './abort.js';
+export { Scope } from './scope.js';
+export type { Closable } from './scope.js';
+export { logger, Logger, sensitive, Sensitive, setLogSink, setLogLevel, getLogLevel, LEVELS } from './logger.js';
+export type { LogLevel, LogRecord, LogSink } from './logger.js';
+export { report } from './progress.js';
+export type { ProgressEvent, ProgressListener, ProgressOptions } from './progress.js';
