@@ -15,13 +15,35 @@ export interface TorTestnetClient {
   readonly pid: number;
 }
 
+/** Role of a tor in the private network. Exits are relays whose exit policy accepts 127.0.0.0/8 only. */
+export type TorTestnetRole = 'authority' | 'relay' | 'exit' | 'client';
+
+/** One tor process of the private network (every role, clients included). */
+export interface TorTestnetNode {
+  readonly name: string;
+  readonly role: TorTestnetRole;
+  /** Tor DataDirectory (also holds its torrc, notice.log and pid file). */
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Relay identity fingerprint (40 hex digits); absent for clients. */
+  readonly fingerprint?: string | undefined;
+  readonly orPort?: number | undefined;
+  readonly dirPort?: number | undefined;
+  readonly controlPort: number;
+}
+
 export interface TorTestnetInfo {
   readonly authorities: number;
+  /** Relays that are not authorities (exits included). */
   readonly relays: number;
   /** Client tor instances (no relaying), each with SOCKS and control ports on 127.0.0.1. */
   readonly clients: readonly TorTestnetClient[];
   /** The torrc lines a further tor (e.g. one launched by a Veil node) needs to join this network. */
   readonly joinTorrcLines: readonly string[];
+  /** Every tor process of the network (authorities, relays, exits, clients), for status and `testnet down`. */
+  readonly nodes?: readonly TorTestnetNode[] | undefined;
+  /** Milliseconds from startTorTestnet() to every client ready. */
+  readonly startupMs?: number | undefined;
 }
 
 export interface I2pTestnetRouter {

@@ -1,0 +1,44 @@
+import { VeilError } from '../../core/index.js';
+import { readNodeUrl, type NodeStatus } from '../../node/index.js';
+import { getLocalJson } from '../../net/index.js';
+import { print, type Command } from '../command.js';
+
+export function formatStatus(s: NodeStatus): string {
+  const lines = [`Veil ${s.version}, node "${s.nickname || '(no nickname)'}", pid ${s.pid}, up ${s.uptimeSeconds} s`];
+  lines.push(`  reveal-IP-address: ${s.revealIpAddress ? 'true' : 'false (IP hidden)'}`);
+  if (s.tor) {
+    lines.push(`  tor: ${s.tor.state}, bootstrapped ${s.tor.bootstrapPercent}%${s.tor.launched ? ', launched by this node' : ''}${s.tor.socks ? `, SOCKS ${s.tor.socks}` : ''}`);
+    if (s.tor.lastError) lines.push(`    last error: ${s.tor.lastError}`);
+  } else {
+    lines.push('  tor: not used');
+  }
+  if (s.onionService) lines.push(`  onion service: ${s.onionService.address} (${s.onionService.state})`);
+  for (const l of s.listeners) lines.push(`  listening: ${l}`);
+  if (s.webUrl) lines.push(`  web port: ${s.webUrl}`);
+  lines.push('  connection hints:');
+  for (const [type, how] of Object.entries(s.handlers)) lines.push(`    ${type}: ${how}`);
+  if (s.connections.length > 0) {
+    lines.push('  connections:');
+    for (const c of s.connections) lines.push(`    ${c.peer}: ${c.status}`);
+  }
+  return lines.join('\n');
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the status of the running node',
+  usage: 'status [NODEDIR] [--json]',
+  options: { json: { type: 'boolean' } },
+  takesNodeDir: true,
+  async run({ io, nodeDir, values, signal }) {
+    const url = await readNodeUrl(nodeDir);
+    let body: NodeStatus;
+    try {
+      body = (await getLocalJson(`${url}/veil/v1/status`, { signal })) as NodeStatus;
+    } catch (err) {
+      throw new VeilError('VEIL_NODE_NOT_RUNNING', `the node in ${nodeDir} does not answer on ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    print(io.stdout, values['json'] ? JSON.stringify(body, null, 2) : formatStatus(body));
+    return 0;
+  },
+};

@@ -1,0 +1,12 @@
+/**
+ * src/gateway: the local HTTP gateway (/ipfs/ now; /ipns/ and /uri/ through GatewayHooks). It owns its
+ * listening server and never opens outgoing connections: missing blocks and names come from the hooks.
+ */
+export { startGateway } from './server.js';
+export type { Gateway, StartGatewayOptions } from './server.js';
+export { createGatewayHandler } from './handler.js';
+export type { GatewayHandlerOptions, GatewayRequestHandler } from './handler.js';
+export type { GatewayHooks, ResolvedName } from './resolver.js';
+export { parseGatewayPath } from './path-parser.js';
+export type { GatewayPath, Namespace } from './path-parser.js';
+export { GATEWAY_DEFAULTS } from './defaults.js';

@@ -1,0 +1,24 @@
+/**
+ * Hooks the node wires into the gateway. The gateway itself never networks: names and missing blocks come from
+ * these callbacks (the grid, IPNS, DNSLink live above or beside this layer).
+ */
+import type { AbortOptions } from '../core/index.js';
+import type { CID, FetchMissingBlock } from '../content/index.js';
+
+export interface ResolvedName {
+  cid: CID;
+  /** Path segments to continue with below `cid` (e.g. from a DNSLink value `/ipfs/<cid>/sub`). */
+  segments?: string[];
+  /** Remaining validity of the mutable pointer, for `Cache-Control: public, max-age=<ttl>` (spec §Cache-Control). */
+  ttlSeconds?: number;
+}
+
+export interface GatewayHooks {
+  /**
+   * Resolves `/ipns/<name>` or `/uri/<capability>` to a CID. Throws a VeilError (its code picks the HTTP status:
+   * *_NOT_FOUND → 404, VEIL_TIMEOUT → 504, input → 400, network/peer → 502). Unset: the namespace answers 501.
+   */
+  resolveName?: (namespace: 'ipns' | 'uri', name: string, options: AbortOptions) => Promise<ResolvedName>;
+  /** Fetches a block the local blockstore lacks (verified and stored before use). Unset: local blocks only. */
+  fetchMissingBlock?: FetchMissingBlock;
+}

@@ -1,0 +1,19 @@
+/**
+ * src/net: the only code that opens sockets. Local daemons (tor control/SOCKS, SAM), the Tor and direct dialers,
+ * and the router that picks one of them per connection hint under the node's policy.
+ */
+export { connectLocal } from './local-daemon.js';
+export type { ConnectLocalOptions, LocalDialer } from './local-daemon.js';
+export { checkDialTarget, DIALER_DEFAULTS } from './dialer.js';
+export type { Dialer, DialOptions } from './dialer.js';
+export { createTorDialer } from './socks-dialer.js';
+export type { TorDialer, TorDialerOptions, ResolveOptions } from './socks-dialer.js';
+export { dialDirectDangerously, createDirectDialerDangerously } from './direct-dialer.js';
+export type { DirectDialOptions } from './direct-dialer.js';
+export { Router, decideRoute } from './router.js';
+export type { RouterPolicy, RouterDialers, RouteDecision, RoutedStream, RouterDialOptions, HintAttempt, Transport } from './router.js';
+export { allocatePort } from './ports.js';
+export { listenHttp } from './listeners.js';
+export type { HttpListener, HttpListenTarget } from './listeners.js';
+export { getLocalJson } from './local-http.js';
+export type { LocalJsonOptions } from './local-http.js';

@@ -1,0 +1,193 @@
+/**
+ * The composition root of a running node (`veil run`): reads and validates the configuration before any socket
+ * opens, then starts, in order: Tor access (launched or connected, supervised), the peer listeners on tub.port,
+ * the node's onion service (republished from its saved key), the router, and the web port (gateway and status).
+ * close() stops them in reverse order; every child process and socket is gone when it resolves.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Scope, VeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
+import { loadNodeConfig, formatConnectionHint, type NodeConfig } from '../config/index.js';
+import { Router, createDirectDialerDangerously, listenHttp, type HttpListener, type RouterDialers } from '../net/index.js';
+import { FsBlockstore } from '../content/index.js';
+import { createGatewayHandler } from '../gateway/index.js';
+import { TorSupervisor } from './tor-supervisor.js';
+import { publishOnionService, type PublishedOnion } from './onion-service.js';
+import { buildStatus, type NodeStatus } from './status.js';
+import { readTestnetJoin, type TestnetJoin } from './testnet-join.js';
+
+const log = logger('veil:node');
+
+export const NODE_URL_FILE = 'node.url';
+export const NODE_PID_FILE = 'node.pid';
+
+export interface StartNodeOptions extends AbortOptions, ProgressOptions {
+  /**
+   * Lets a tor launched by the node join the public Tor network. Required for `[tor] launch = true` outside a
+   * private test network; refused when VEIL_TESTNET is set (a test run).
+   */
+  readonly allowPublicNetwork?: boolean | undefined;
+}
+
+export interface RunningNode {
+  readonly config: NodeConfig;
+  readonly router: Router;
+  /** URL of the web port (gateway and status), when enabled. */
+  readonly webUrl: string | undefined;
+  /** `<id>.onion` of the node's own onion service, once published. */
+  readonly onionAddress: string | undefined;
+  status(): NodeStatus;
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Starts the node in `nodeDir`. Throws VEIL_CONFIG_* before opening any socket; honours `signal`. */
+export async function startNode(nodeDir: string, options: StartNodeOptions = {}): Promise<RunningNode> {
+  throwIfAborted(options.signal, 'start node');
+  const config = await loadNodeConfig(nodeDir, { signal: options.signal });
+  const join_: TestnetJoin | undefined = await readTestnetJoin(config, options);
+  if (config.tor.launch && !join_ && options.allowPublicNetwork !== true) {
+    throw new VeilError('VEIL_NODE_PUBLIC_NETWORK_REFUSED', 'refusing to launch a tor that joins the public Tor network in this context', {
+      hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network',
+    });
+  }
+  const version = packageVersion();
+  const scope = new Scope();
+  const started = Date.now();
+  try {
+    // 1. Tor.
+    let tor: TorSupervisor | undefined;
+    const handlers = config.connectionHandlers;
+    const needsTor = config.tor.enabled && (config.tor.launch || config.tor.onion !== undefined || config.tor.controlPort !== undefined || handlers.tcp.handler === 'tor');
+    const wantsTor = config.tor.enabled && handlers.tor.handler === 'tor';
+    if (needsTor || wantsTor) {
+      try {
+        tor = scope.adopt(
+          await TorSupervisor.start(config, {
+            signal: options.signal,
+            onProgress: options.onProgress,
+            launchTorrcLines: join_?.torrcLines,
+            allowPublicNetwork: !join_ && options.allowPublicNetwork === true,
+          }),
+        );
+      } catch (err) {
+        if (needsTor) throw err;
+        log.warn('Tor is not available; tor: hints will not be reachable:', (err as Error).message);
+      }
+    }
+
+    // 2. Peer listeners (tub.port). For now they serve the node's identity; the grid adds its API here.
+    const peerHandler = (req: IncomingMessage, res: ServerResponse): void => {
+      if (req.method === 'GET' && req.url === '/veil/v1/node') sendJson(res, 200, { nickname: config.node.nickname, version });
+      else sendJson(res, 404, { error: 'not found' });
+    };
+    const listeners: HttpListener[] = [];
+    if (config.node.tubPort.kind === 'listeners') {
+      for (const l of config.node.tubPort.listeners) {
+        if (l.kind === 'tcp') listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: l.interface ?? '0.0.0.0', port: l.port }, peerHandler, options)));
+        else if (l.kind === 'unix') listeners.push(scope.adopt(await listenHttp(l, peerHandler, options)));
+        else if (l.kind === 'tor') {
+          if (!config.tor.onion) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:tor without [tor] onion');
+          listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, peerHandler, options)));
+        }
+        // listen:i2p is served through the SAM bridge (issue #7).
+      }
+    }
+
+    // 3. The node's onion service, republished from its key after every (re)connect to tor.
+    let onion: PublishedOnion | undefined;
+    const onionSpec = config.tor.onion;
+    if (onionSpec && tor) {
+      if (!listeners.some((l) => l.target.kind === 'tcp' && l.target.port === onionSpec.localPort)) {
+        listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: '127.0.0.1', port: onionSpec.localPort }, peerHandler, options)));
+      }
+      await tor.onReady(async (access, signal) => {
+        if (!access.control) throw new VeilError('VEIL_NODE_TOR_REQUIRED', 'cannot publish the onion service: no Tor control connection');
+        await onion?.close();
+        onion = await publishOnionService(
+          access.control,
+          { keyFile: onionSpec.privateKeyFile, virtualPort: onionSpec.externalPort, localPort: onionSpec.localPort },
+          { signal, onProgress: options.onProgress },
+        );
+      });
+      scope.defer(() => onion?.close());
+      if (!onion) throw new VeilError('VEIL_NODE_TOR_REQUIRED', 'the onion service could not be published', { hint: 'check the log above; `veil doctor` will say more' });
+    }
+
+    // 4. The router: the only way this node dials peers.
+    const dialers: RouterDialers = {
+      direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined,
+      tor: tor?.dialer(),
+    };
+    const router = new Router(
+      { revealIpAddress: config.node.revealIpAddress, handlers: config.connectionHandlers, allowLoopbackExit: config.testnet.allowLoopbackExit },
+      dialers,
+    );
+
+    // 5. Web port: gateway and status, on loopback by default.
+    let webUrl: string | undefined;
+    const status = (): NodeStatus =>
+      buildStatus({ config, version, startedAt: started, tor, onion, listeners, webUrl, router });
+    if (config.node.webPort) {
+      const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
+      const gateway = createGatewayHandler({ blockstore });
+      const wp = config.node.webPort;
+      const target = wp.kind === 'tcp' ? { kind: 'tcp' as const, host: wp.interface ?? '0.0.0.0', port: wp.port } : wp.kind === 'unix' ? wp : undefined;
+      if (!target) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): web.port of an unexpected kind');
+      const web = scope.adopt(
+        await listenHttp(
+          target,
+          (req, res) => {
+            if (req.url === '/veil/v1/status' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, status());
+            else gateway(req, res);
+          },
+          options,
+        ),
+      );
+      webUrl = web.url;
+      await writeFile(join(nodeDir, NODE_URL_FILE), `${webUrl}\n`);
+      scope.defer(() => rm(join(nodeDir, NODE_URL_FILE), { force: true }));
+    }
+    await writeFile(join(nodeDir, NODE_PID_FILE), `${process.pid}\n`);
+    scope.defer(() => rm(join(nodeDir, NODE_PID_FILE), { force: true }));
+    log.info('node ready', sensitive(config.node.tubLocation.kind === 'entries' ? config.node.tubLocation.entries.map((e) => (e.kind === 'auto' ? 'AUTO' : formatConnectionHint(e))).join(',') : 'no location'));
+    report(options, 'node:ready', { ms: Date.now() - started });
+    return {
+      config,
+      router,
+      webUrl,
+      get onionAddress() {
+        return onion?.address;
+      },
+      status,
+      close: () => scope.close(),
+    };
+  } catch (err) {
+    await scope.close().catch((e: unknown) => log.debug('cleanup after a failed start:', e));
+    throw err;
+  }
+}
+
+/** Reads NODEDIR/node.url (written by a running node). Throws VEIL_NODE_NOT_RUNNING. */
+export async function readNodeUrl(nodeDir: string): Promise<string> {
+  try {
+    return (await readFile(join(nodeDir, NODE_URL_FILE), 'utf8')).trim();
+  } catch (err) {
+    throw new VeilError('VEIL_NODE_NOT_RUNNING', `no node is running in ${nodeDir} (no ${NODE_URL_FILE})`, {
+      cause: err,
+      hint: `start it with \`veil run ${nodeDir}\`; status needs the web port enabled`,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The node's status, as served on the web port (`/veil/v1/status`) and printed by `veil status`: Tor state, the
+ * onion service, listeners, and for each hint type the handler that reaches it (Tahoe's connection-status words).
+ */
+import type { NodeConfig } from '../config/index.js';
+import type { HttpListener, Router } from '../net/index.js';
+import type { TorSupervisor } from './tor-supervisor.js';
+import type { PublishedOnion } from './onion-service.js';
+
+export interface NodeStatus {
+  readonly version: string;
+  readonly nickname: string;
+  readonly pid: number;
+  readonly uptimeSeconds: number;
+  readonly revealIpAddress: boolean;
+  readonly tor: {
+    readonly state: string;
+    readonly bootstrapPercent: number;
+    readonly launched: boolean;
+    readonly socks: string | undefined;
+    readonly lastError: string | undefined;
+  } | undefined;
+  readonly onionService: { readonly address: string; readonly state: string } | undefined;
+  readonly listeners: readonly string[];
+  readonly webUrl: string | undefined;
+  /** For each hint type: "via tor", "via i2p", "direct", or "not used: <reason>". */
+  readonly handlers: Readonly<Record<string, string>>;
+  /** Connections to peers: Tahoe's status words ("Connected to HINT via tor", "Trying to connect", …). */
+  readonly connections: readonly { readonly peer: string; readonly status: string }[];
+}
+
+export interface StatusInputs {
+  readonly config: NodeConfig;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly tor: TorSupervisor | undefined;
+  readonly onion: PublishedOnion | undefined;
+  readonly listeners: readonly HttpListener[];
+  readonly webUrl: string | undefined;
+  readonly router: Router;
+}
+
+export function buildStatus(i: StatusInputs): NodeStatus {
+  const handlers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [type, choice] of Object.entries(i.config.connectionHandlers)) {
+    handlers[type] = choice.handler === 'none' ? `not used: ${choice.reason}` : choice.handler === 'direct' ? 'direct' : `via ${choice.handler}`;
+  }
+  const access = i.tor?.access;
+  return {
+    version: i.version,
+    nickname: i.config.node.nickname,
+    pid: process.pid,
+    uptimeSeconds: Math.round((Date.now() - i.startedAt) / 1000),
+    revealIpAddress: i.config.node.revealIpAddress,
+    tor: i.tor
+      ? {
+          state: i.tor.state,
+          bootstrapPercent: i.tor.bootstrapPercent,
+          launched: access?.launched ?? false,
+          socks: access ? (access.socks.kind === 'tcp' ? `tcp:${access.socks.host}:${access.socks.port}` : `unix:${access.socks.path}`) : undefined,
+          lastError: i.tor.lastError,
+        }
+      : undefined,
+    onionService: i.onion ? { address: i.onion.address, state: i.onion.state } : undefined,
+    listeners: i.listeners.map((l) => l.url),
+    webUrl: i.webUrl,
+    handlers,
+    connections: [],
+  };
+}

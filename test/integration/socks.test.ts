@@ -1,0 +1,205 @@
+/**
+ * The Tor dialer against the REAL private Tor network (getTorTestnet()): fetch over HTTP through an exit,
+ * stream isolation seen from the control port, RESOLVE/RESOLVE_PTR as Tor answers, onion service failures,
+ * and the shared dialer conformance suite.
+ *
+ * Tor only sends the extended onion service codes (0xF0-0xF7) on a SocksPort with the ExtendedErrors flag. If
+ * the testnet client's SocksPort lacks it, this suite adds a second SocksPort with the flag to that client
+ * (keeping the original line, so its listener stays up for other suites) and removes it afterwards.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { VeilError, isVeilError } from '../../src/core/index.js';
+import { connectLocal } from '../../src/net/local-daemon.js';
+import { createTorDialer, type TorDialer } from '../../src/net/socks-dialer.js';
+import { onionAddressFromPublicKey, openTorControl, type StreamEvent, type TorControl } from '../../src/tor/index.js';
+import { runDialerConformance } from './dialer-conformance.js';
+import { getTorTestnet } from './testnet-env.js';
+
+const DIAL_TIMEOUT_MS = 60_000;
+
+const testnet = getTorTestnet();
+const client = testnet.clients[0];
+if (!client) throw new Error('the private Tor network has no client tor');
+
+let control: TorControl;
+let originalSocksPorts: string[] | undefined;
+let socksPort = client.socksPort;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+before(async () => {
+  ({ control } = await openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: client.controlPort }, { cookiePath: client.cookiePath }));
+  const ports = (await control.getConf(['SocksPort'])).get('SocksPort') ?? [];
+  const extended = ports.find((p) => /\bExtendedErrors\b/i.test(p));
+  if (extended) {
+    socksPort = Number(/:(\d+)/.exec(extended)?.[1] ?? client.socksPort);
+  } else {
+    originalSocksPorts = ports;
+    socksPort = await freePort();
+    await control.setConf({ SocksPort: [...ports, `127.0.0.1:${socksPort} ExtendedErrors`] });
+  }
+});
+
+after(async () => {
+  if (originalSocksPorts) await control.setConf({ SocksPort: originalSocksPorts });
+  await control.close();
+});
+
+const makeDialer = (): TorDialer => createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: socksPort }, timeoutMs: DIAL_TIMEOUT_MS });
+
+runDialerConformance('Tor (private network)', makeDialer, { dialTimeoutMs: DIAL_TIMEOUT_MS });
+
+function readAll(stream: Duplex, deadlineMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => reject(new Error('no end of response before the deadline')), deadlineMs);
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    stream.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+describe('Tor dialer on the private network', () => {
+  const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'text/plain');
+    res.end(`hello over tor: ${req.url}`);
+  });
+  let httpPort = 0;
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    httpPort = (server.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  test('fetches from an HTTP server on 127.0.0.1 through a Tor exit', async () => {
+    const stream = await makeDialer().dial('127.0.0.1', httpPort);
+    const response = readAll(stream, DIAL_TIMEOUT_MS);
+    stream.write(`GET /via-exit HTTP/1.1\r\nHost: 127.0.0.1:${httpPort}\r\nConnection: close\r\n\r\n`);
+    const text = await response;
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(text, /hello over tor: \/via-exit$/);
+    stream.destroy();
+  });
+
+  test('streams with different isolation tokens use different circuits; the same token shares one', async () => {
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    const circuits = new Map<string, string>();
+    const waiters: Array<() => void> = [];
+    // Subscribe before dialing (STYLE: subscribe before the command that triggers the event).
+    const sub = await control.subscribe('STREAM', (e: StreamEvent) => {
+      if (e.status === 'SUCCEEDED' && e.target === `127.0.0.1:${echoPort}`) {
+        circuits.set(e.streamId, e.circuitId);
+        for (const w of waiters.splice(0)) w();
+      }
+    });
+    const streams: Duplex[] = [];
+    try {
+      const d = makeDialer();
+      const order: string[] = [];
+      for (const token of ['peer-a', 'peer-b', 'peer-a']) {
+        const before = new Set(circuits.keys());
+        streams.push(await d.dial('127.0.0.1', echoPort, { isolationToken: token }));
+        await waitUntil(() => circuits.size > before.size, waiters, 10_000);
+        const id = [...circuits.keys()].find((k) => !before.has(k))!;
+        order.push(circuits.get(id)!);
+      }
+      const [a1, b, a2] = order;
+      assert.notEqual(a1, b, 'different tokens must not share a circuit');
+      assert.equal(a1, a2, 'the same token reuses its circuit');
+      // The circuit records our SOCKS credentials (control-spec CIRC "SOCKS_USERNAME"/"SOCKS_PASSWORD").
+      const status = (await control.getInfo(['circuit-status'])).get('circuit-status') ?? '';
+      const lineOf = (id: string): string => status.split('\n').find((l) => l.startsWith(`${id} `)) ?? '';
+      assert.match(lineOf(a1!), /SOCKS_PASSWORD="peer-a"/);
+      assert.match(lineOf(b!), /SOCKS_PASSWORD="peer-b"/);
+    } finally {
+      for (const s of streams) s.destroy();
+      await sub.close();
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
+  });
+
+  test('RESOLVE: an IP literal resolves to itself; a name no exit can resolve gives a typed error', async () => {
+    const d = makeDialer();
+    assert.equal(await d.resolve('127.0.0.1', { timeoutMs: DIAL_TIMEOUT_MS }), '127.0.0.1');
+    // The exits' only nameserver is 127.0.0.1, where nothing answers: Tor reports the failure.
+    const err = await d.resolve('nothing-here.veil-testnet.example', { timeoutMs: DIAL_TIMEOUT_MS }).then(
+      () => assert.fail('resolved a name that cannot resolve'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof VeilError, String(err));
+    assert.ok(['VEIL_DIAL_UNREACHABLE', 'VEIL_SOCKS_GENERAL_FAILURE', 'VEIL_SOCKS_TTL_EXPIRED'].includes(err.code), `${err.code}: ${err.message}`);
+  });
+
+  test('RESOLVE_PTR answers with a name or a typed error', async () => {
+    try {
+      const name = await makeDialer().resolvePtr('127.0.0.1', { timeoutMs: DIAL_TIMEOUT_MS });
+      assert.match(name, /\S/);
+    } catch (err) {
+      assert.ok(err instanceof VeilError, String(err));
+      assert.ok(['VEIL_DIAL_UNREACHABLE', 'VEIL_SOCKS_GENERAL_FAILURE', 'VEIL_SOCKS_TTL_EXPIRED'].includes(err.code), `${err.code}: ${err.message}`);
+    }
+  });
+
+  test('a valid onion service address that nobody publishes gives VEIL_TOR_ONION_NOT_FOUND within a deadline', async () => {
+    const address = onionAddressFromPublicKey(generateKeyPairSync('ed25519').publicKey);
+    const started = Date.now();
+    const err = await makeDialer()
+      .dial(address, 80, { timeoutMs: DIAL_TIMEOUT_MS })
+      .then(
+        () => assert.fail('connected to an onion service that does not exist'),
+        (e: unknown) => e,
+      );
+    assert.ok(isVeilError(err), String(err));
+    assert.ok(
+      ['VEIL_TOR_ONION_NOT_FOUND', 'VEIL_TOR_ONION_DESC_INVALID', 'VEIL_TOR_ONION_INTRO_FAILED'].includes(err.code),
+      `${err.code}: ${err.message}`,
+    );
+    assert.equal(err.category, 'peer');
+    assert.ok(Date.now() - started < DIAL_TIMEOUT_MS);
+  });
+
+  test('an invalid onion service address fails before Tor is asked', async () => {
+    const address = onionAddressFromPublicKey(generateKeyPairSync('ed25519').publicKey);
+    const broken = `${address.slice(0, 10)}${address[10] === 'a' ? 'b' : 'a'}${address.slice(11)}`;
+    const unreachable = createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: await freePort() } });
+    // No SOCKS port listens there: only the local check can answer.
+    await assert.rejects(unreachable.dial(broken, 80), { code: 'VEIL_TOR_ONION_ADDRESS_INVALID' });
+  });
+});
+
+/** Waits for `condition`, re-checked whenever an event handler calls the waiters; rejects after `deadlineMs`. */
+function waitUntil(condition: () => boolean, waiters: Array<() => void>, deadlineMs: number): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the STREAM event did not arrive before the deadline')), deadlineMs);
+    const check = (): void => {
+      if (condition()) {
+        clearTimeout(timer);
+        resolve();
+      } else waiters.push(check);
+    };
+    waiters.push(check);
+  });
+}
