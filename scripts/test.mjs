@@ -69,12 +69,15 @@ try {
     const onProgress = (e) => {
       if (e.type.endsWith(':ready') || e.type.endsWith(':started')) log(`${e.type} ${JSON.stringify(e.detail)}`);
     };
-    const [tor, i2p] = await Promise.all([
+    // Both networks start side by side; whatever started is stopped even if the other one failed.
+    const settled = await Promise.allSettled([
       testnet.startTorTestnet({ dir: join(dir, 'tor'), signal: controller.signal, onProgress }),
-      testnet.startI2pTestnet ? testnet.startI2pTestnet({ dir: join(dir, 'i2p'), signal: controller.signal, onProgress }) : undefined,
+      testnet.startI2pTestnet({ dir: join(dir, 'i2p'), signal: controller.signal, onProgress }),
     ]);
-    handles.push(tor);
-    if (i2p) handles.push(i2p);
+    for (const s of settled) if (s.status === 'fulfilled') handles.push(s.value);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [tor, i2p] = settled.map((s) => s.value);
     const info = { dir, tor: tor.info, i2p: i2p?.info };
     const infoPath = join(dir, 'testnet.json');
     writeFileSync(infoPath, JSON.stringify(info, null, 2));

@@ -17,3 +17,5 @@ export { listenHttp } from './listeners.js';
 export type { HttpListener, HttpListenTarget } from './listeners.js';
 export { getLocalJson } from './local-http.js';
 export type { LocalJsonOptions } from './local-http.js';
+export { createDialerAgent, routerStreamOpener, httpRequest, HTTP_CLIENT_DEFAULTS } from './http-over-dialer.js';
+export type { StreamOpener, DialerAgentOptions, HttpRequestOptions, HttpResponse } from './http-over-dialer.js';

@@ -121,7 +121,7 @@ export function planCreateNode(o: CreateNodeOptions): CreatePlan {
   }
   if (o.kind !== 'introducer') {
     values.client = { 'introducer.furl': o.introducer };
-    values.storage = { enabled: o.storage ?? o.kind === 'node' };
+    values.storage = { enabled: o.storage ?? (o.kind === 'node' && !has('none')) };
   }
   const onion = has('tor') && !explicit ? { launch: o.torLaunch === true, controlPort: o.torControlPort } : undefined;
   if (has('tor') || o.torLaunch || o.torControlPort !== undefined) {

@@ -14,3 +14,33 @@ export type { TorAccess, OpenTorAccessOptions } from './tor-access.js';
 export { TorSupervisor } from './tor-supervisor.js';
 export { publishOnionService, readOnionKey } from './onion-service.js';
 export type { OnionServiceSpec, PublishedOnion, OnionState } from './onion-service.js';
+export { pingPeer, buildRouter, getJsonOverStream } from './peer-client.js';
+export type { PingResult } from './peer-client.js';
+// Onion services for local services (`veil onion`, issue #6) and `veil doctor`.
+export { republishSavedOnionServices, desiredKeys, nextWithdrawal, ONION_PUBLISHER_DEFAULTS } from './onion-publisher.js';
+export type { SavedOnionPublisher, PublishedSavedOnion, RepublishOptions, SavedOnionState } from './onion-publisher.js';
+export {
+  addOnionService,
+  listOnionServices,
+  removeOnionService,
+  rotateOnionService,
+  addOnionClient,
+  listOnionClients,
+  removeOnionClient,
+  isDescriptorPublished,
+  ONION_MANAGER_DEFAULTS,
+} from './onion-manager.js';
+export type { AddOnionServiceRequest, AddedOnionService, OnionServiceInfo, Publication, RotatedOnionService, OnionManagerOptions } from './onion-manager.js';
+export { readSavedService, readSavedServices, ONION_REGISTRY_DIR } from './onion-registry.js';
+export type { SavedOnionService, SavedOnionKey, AuthorizedClient } from './onion-registry.js';
+export { parseOnionTarget, formatOnionTarget, assertOnionName } from './onion-target.js';
+export type { OnionTarget } from './onion-target.js';
+export { generateOnionServiceKey, generateClientAuthKeyPair, formatAuthPrivateLine, parseAuthPrivateLine } from './onion-keys.js';
+export { addOnionClientAuth, removeOnionClientAuth, viewOnionClientAuth } from './onion-client-auth.js';
+export type { ClientAuthEntry, ClientAuthAddOptions } from './onion-client-auth.js';
+export { rotateNodeOnionService, rewriteNodeServiceConfig } from './onion-node-service.js';
+export type { RotatedNodeService } from './onion-node-service.js';
+export { openNodeTorControl, findNodeTorControl, runningNodePid } from './onion-node-tor.js';
+export { runDoctor, DOCTOR_DEFAULTS } from './doctor.js';
+export type { DoctorReport, DoctorOptions } from './doctor.js';
+export type { DoctorCheck, CheckStatus } from './doctor-checks.js';

@@ -13,6 +13,7 @@ import { loadNodeConfig, formatConnectionHint, type NodeConfig } from '../config
 import { Router, createDirectDialerDangerously, listenHttp, type HttpListener, type RouterDialers } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { createGatewayHandler } from '../gateway/index.js';
+import { createNameResolver } from '../names/index.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import { publishOnionService, type PublishedOnion } from './onion-service.js';
 import { buildStatus, type NodeStatus } from './status.js';
@@ -142,7 +143,9 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       buildStatus({ config, version, startedAt: started, tor, onion, listeners, webUrl, router });
     if (config.node.webPort) {
       const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
-      const gateway = createGatewayHandler({ blockstore });
+      // /ipns/: local IPNS records and DNSLink over DoH through the router (src/names).
+      const names = scope.adopt(createNameResolver({ nodeDir, dohResolver: config.gateway.dnsResolver, router }));
+      const gateway = createGatewayHandler({ blockstore, hooks: { resolveName: names.resolveName } });
       const wp = config.node.webPort;
       const target = wp.kind === 'tcp' ? { kind: 'tcp' as const, host: wp.interface ?? '0.0.0.0', port: wp.port } : wp.kind === 'unix' ? wp : undefined;
       if (!target) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): web.port of an unexpected kind');

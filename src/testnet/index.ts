@@ -20,3 +20,4 @@ export type {
   I2pTestnetRouter,
 } from './types.js';
 export { isTestnetProcess } from './process-check.js';
+export { startI2pTestnet, I2P_TESTNET_NETID, i2pTestnetJoin } from './i2p.js';

@@ -1,64 +1,67 @@
 /**
- * When is a testnet client ready? When, seen through its control port:
- * 1. it has bootstrapped (`GETINFO status/bootstrap-phase` says PROGRESS=100; control-spec 3.9 and 4.1.10), and
- * 2. its consensus lists every relay of the network as Running, every exit with the Exit flag, and it holds
- *    the server descriptor of every exit (`GETINFO ns/all`, `desc/id/<fp>`; control-spec 3.9). Without 2 the
- *    first onion service or exit test can fail while the client still waits for the next consensus.
+ * When is a tor of the testnet ready? When, seen through its control port (control-spec 3.9 GETINFO):
+ * 1. its consensus (`ns/all`) lists every relay of the network as Running and every exit with the Exit flag;
+ * 2. it holds the server descriptor of every relay (`desc/id/<fp>`): relays are the directory caches clients
+ *    ask, and a cache that lacks a descriptor answers 404 and sends the client into a ~10 s back-off;
+ * 3. for clients, first of all: it has bootstrapped (src/tor's waitForBootstrap: STATUS_CLIENT events and
+ *    `status/bootstrap-phase` PROGRESS=100, control-spec 4.1.10).
  *
- * Nothing is polled on a timer: the state is read again whenever tor sends STATUS_CLIENT, NEWCONSENSUS or
- * NEWDESC (subscribed before the first read, so that no change is missed).
+ * Nothing is polled on a timer: the state is read again whenever tor sends NEWCONSENSUS or NEWDESC
+ * (subscribed before the first read, so that no change is missed).
  */
 import { VeilError, abortError, isVeilError, logger, report, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
-import { connectLocal } from '../net/local-daemon.js';
-import { TorControl } from '../tor/control/client.js';
-import { authenticate } from '../tor/control/auth.js';
+import { connectLocal } from '../net/index.js';
+import { openTorControl, waitForBootstrap, type OpenedTorControl, type TorControl } from '../tor/index.js';
 
 const log = logger('veil:testnet:readiness');
 
-export interface ClientReadyTarget {
+export interface ReadyTarget {
   readonly name: string;
-  /**
-   * 'client': bootstrapped, every relay Running, every exit's descriptor held.
-   * 'authority': its consensus lists every relay Running and every exit flagged Exit (clients started after
-   * this fetch a complete consensus at once instead of backing off while there is none).
-   */
-  readonly kind: 'client' | 'authority';
   readonly controlPort: number;
   readonly cookiePath: string;
+  /** Clients must also have bootstrapped; relays and authorities need not build circuits. */
+  readonly isClient: boolean;
   /** Fingerprints (40 upper-case hex) of every relay, authorities included. */
   readonly relayFingerprints: readonly string[];
   readonly exitFingerprints: readonly string[];
 }
 
-/** What the client knows, for progress events and the error message when it never gets ready. */
-export interface ClientView {
+/** What one tor knows, for progress events and for the message when it never gets ready. */
+export interface TorView {
   bootstrapProgress: number;
   bootstrapTag: string;
   runningRelays: number;
-  exitsWithDescriptor: number;
+  flaggedExits: number;
+  descriptors: number;
 }
 
-export function newClientView(): ClientView {
-  return { bootstrapProgress: 0, bootstrapTag: 'starting', runningRelays: 0, exitsWithDescriptor: 0 };
+export function newTorView(): TorView {
+  return { bootstrapProgress: 0, bootstrapTag: 'starting', runningRelays: 0, flaggedExits: 0, descriptors: 0 };
 }
 
 /**
- * Waits until the client is ready (see the file comment). Rejects with VEIL_ABORTED / VEIL_TIMEOUT from
- * `signal` (the caller's deadline), or with the control client's errors. Honours `signal`.
+ * Waits until the tor behind `target.controlPort` is ready (see the file comment), updating `view` as it
+ * learns. Rejects with abortError(signal) (the caller's deadline or failure reason), or with the control
+ * client's errors. Honours `signal`.
  */
-export async function waitClientReady(
-  target: ClientReadyTarget,
-  view: ClientView = newClientView(),
-  options: AbortOptions & ProgressOptions = {},
-): Promise<ClientView> {
-  const what = `wait for testnet client ${target.name}`;
+export async function waitTorReady(target: ReadyTarget, view: TorView, options: AbortOptions & ProgressOptions = {}): Promise<void> {
+  const what = `wait for testnet tor ${target.name}`;
   const { signal } = options;
   throwIfAborted(signal, what);
-  const socket = await connectLocal({ kind: 'tcp', host: '127.0.0.1', port: target.controlPort }, { signal });
-  const control = new TorControl(socket);
+  const { control } = await openControl(target, { signal });
   try {
-    await authenticate(control, { cookiePath: target.cookiePath, signal });
-    return await new Promise<ClientView>((resolve, reject) => {
+    if (target.isClient) {
+      const status = await waitForBootstrap(control, {
+        signal,
+        onProgress: (event) => {
+          view.bootstrapProgress = Number(event.detail['progress'] ?? view.bootstrapProgress);
+          view.bootstrapTag = String(event.detail['tag'] ?? view.bootstrapTag);
+          report(options, 'testnet:tor-progress', { name: target.name, ...view });
+        },
+      });
+      view.bootstrapProgress = status.progress;
+    }
+    await new Promise<void>((resolve, reject) => {
       let isEvaluating = false;
       let isDirty = false;
       let isDone = false;
@@ -66,7 +69,7 @@ export async function waitClientReady(
         if (isDone) return;
         isDone = true;
         signal?.removeEventListener('abort', onAbort);
-        if (err === undefined) resolve(view);
+        if (err === undefined) resolve();
         else reject(err);
       };
       const onAbort = (): void => finish(abortError(signal!, what));
@@ -82,7 +85,7 @@ export async function waitClientReady(
         readView(control, target, view, { signal }).then(
           (isReady) => {
             isEvaluating = false;
-            report(options, 'testnet:client-progress', { name: target.name, ...view });
+            report(options, 'testnet:tor-progress', { name: target.name, ...view });
             if (isReady) finish(undefined);
             else if (isDirty) evaluate();
           },
@@ -93,7 +96,7 @@ export async function waitClientReady(
         );
       };
       const listener = (): void => evaluate();
-      Promise.all(['STATUS_CLIENT', 'NEWCONSENSUS', 'NEWDESC'].map((name) => control.subscribe(name, listener, { signal }))).then(
+      Promise.all(['NEWCONSENSUS', 'NEWDESC'].map((name) => control.subscribe(name, listener, { signal }))).then(
         () => evaluate(),
         (err: unknown) => finish(err),
       );
@@ -103,42 +106,57 @@ export async function waitClientReady(
   }
 }
 
-/** Reads bootstrap state and the consensus; updates `view`; true when ready. */
-async function readView(control: TorControl, target: ClientReadyTarget, view: ClientView, options: AbortOptions): Promise<boolean> {
-  const phase = (await control.getInfo(['status/bootstrap-phase'], options)).get('status/bootstrap-phase') ?? '';
-  view.bootstrapProgress = Number(/\bPROGRESS=(\d+)/.exec(phase)?.[1] ?? '0');
-  view.bootstrapTag = /\bTAG=(\S+)/.exec(phase)?.[1] ?? 'unknown';
-  if (target.kind === 'client' && view.bootstrapProgress < 100) return false;
-
-  let ns: string;
+/**
+ * Sends SIGNAL RELOAD (= SIGHUP, control-spec 3.7). Besides re-reading the (unchanged) torrc, tor then resets
+ * its directory download back-off and fetches the consensus at once (tor's do_hup(): "retry appropriate
+ * downloads"): relays that met 404s before the first consensus existed need not wait out their back-off.
+ * Honours `signal`.
+ */
+export async function reloadTor(target: ReadyTarget, options: AbortOptions = {}): Promise<void> {
+  const { control } = await openControl(target, options);
   try {
-    ns = (await control.getInfo(['ns/all'], options)).get('ns/all') ?? '';
-  } catch (err) {
-    // 551/552 while the tor has no consensus yet: the next NEWCONSENSUS event brings us back here.
-    if (isVeilError(err, 'VEIL_TOR_CONTROL_REJECTED')) return false;
-    throw err;
+    await control.signal('RELOAD', options);
+  } finally {
+    await control.close();
   }
+}
+
+/** An authenticated control connection to a testnet tor (cookie authentication, src/tor's openTorControl). */
+function openControl(target: ReadyTarget, options: AbortOptions): Promise<OpenedTorControl> {
+  return openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: target.controlPort }, { cookiePath: target.cookiePath, signal: options.signal });
+}
+
+/** Reads the consensus and the descriptors; updates `view`; true when ready. */
+async function readView(control: TorControl, target: ReadyTarget, view: TorView, options: AbortOptions): Promise<boolean> {
+  const ns = await getInfoIfKnown(control, 'ns/all', options);
+  if (ns === undefined) return false;
   const flags = parseRouterStatuses(ns);
   view.runningRelays = target.relayFingerprints.filter((fp) => flags.get(fp)?.has('Running')).length;
-  const exitsFlagged = target.exitFingerprints.filter((fp) => flags.get(fp)?.has('Exit'));
-  if (target.kind === 'authority') {
-    view.exitsWithDescriptor = exitsFlagged.length;
-    return view.runningRelays === target.relayFingerprints.length && exitsFlagged.length === target.exitFingerprints.length;
+  view.flaggedExits = target.exitFingerprints.filter((fp) => flags.get(fp)?.has('Exit')).length;
+  if (view.runningRelays < target.relayFingerprints.length || view.flaggedExits < target.exitFingerprints.length) return false;
+
+  let descriptors = 0;
+  for (const fp of target.relayFingerprints) {
+    if ((await getInfoIfKnown(control, `desc/id/${fp}`, options)) !== undefined) descriptors++;
   }
-  let withDescriptor = 0;
-  for (const fp of exitsFlagged) {
-    // 552 "Unrecognized key" or "not found" until the descriptor has been fetched: not an error here.
-    const reply = await control.sendRaw('GETINFO', [`desc/id/${fp}`], options);
-    if (reply.status === 250) withDescriptor++;
+  view.descriptors = descriptors;
+  log.debug(`${target.name}: ${view.runningRelays} relays running, ${descriptors} descriptors`);
+  return descriptors === target.relayFingerprints.length;
+}
+
+/** GETINFO of one key, or undefined when tor does not have it yet (551/552: no consensus, descriptor not fetched). */
+async function getInfoIfKnown(control: TorControl, key: string, options: AbortOptions): Promise<string | undefined> {
+  try {
+    return (await control.getInfo([key], options)).get(key);
+  } catch (err) {
+    if (isVeilError(err, 'VEIL_TOR_CONTROL_REJECTED')) return undefined;
+    throw err;
   }
-  view.exitsWithDescriptor = withDescriptor;
-  log.debug(`client ${target.name}: ${view.runningRelays}/${target.relayFingerprints.length} relays running, ${withDescriptor}/${target.exitFingerprints.length} exits usable`);
-  return view.runningRelays === target.relayFingerprints.length && withDescriptor === target.exitFingerprints.length;
 }
 
 /**
- * Parses the router status entries of `GETINFO ns/all` (dir-spec 3.4.1: "r" line with the base64 identity,
- * then an "s" line with flags) into flags by upper-case hex fingerprint. Unknown lines are ignored.
+ * Parses the router status entries of `GETINFO ns/all` (dir-spec 3.4.1: an "r" line with the base64 identity,
+ * then an "s" line with flags) into flags by upper-case hex fingerprint. Other lines are ignored.
  */
 export function parseRouterStatuses(text: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -156,9 +174,11 @@ export function parseRouterStatuses(text: string): Map<string, Set<string>> {
   return out;
 }
 
-/** The message of VEIL_TESTNET_NOT_READY for one client. */
-export function describeView(name: string, view: ClientView, target: ClientReadyTarget): string {
-  return `${name}: bootstrap ${view.bootstrapProgress}% (${view.bootstrapTag}), ${view.runningRelays}/${target.relayFingerprints.length} relays running, ${view.exitsWithDescriptor}/${target.exitFingerprints.length} exits usable`;
+/** One clause of the VEIL_TESTNET_NOT_READY message. */
+export function describeView(target: ReadyTarget, view: TorView): string {
+  const n = target.relayFingerprints.length;
+  const boot = target.isClient ? `bootstrap ${view.bootstrapProgress}% (${view.bootstrapTag}), ` : '';
+  return `${target.name}: ${boot}${view.runningRelays}/${n} relays running, ${view.flaggedExits}/${target.exitFingerprints.length} exits flagged, ${view.descriptors}/${n} descriptors`;
 }
 
 export function notReadyError(details: readonly string[], cause: unknown): VeilError {

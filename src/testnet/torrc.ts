@@ -144,6 +144,27 @@ const EXIT_POLICY = [
   'IPv6Exit 0',
 ];
 
+/**
+ * Seconds between the first votes (TestingV3AuthInitialVotingInterval; tor's minimum for testing networks).
+ * Valid-after times are multiples of it on the wall clock (dir-spec 1.4 "voting schedule").
+ */
+export const INITIAL_VOTING_INTERVAL_S = 5;
+
+/**
+ * How long to wait before spawning the authorities so that their first vote does not come too soon.
+ * Measured with these torrcs: authorities vote about 2 s before the next valid-after boundary that is still at
+ * least 2 s away, and relays need ~1.5–2 s from spawn to upload their descriptors. Spawned in the wrong part of
+ * the 5-s cycle, the first consensus lacks the relays and the network waits 10 s (V3AuthVotingInterval) for the
+ * next one; waiting ≤ 2.5 s for the right part avoids that. This aligns to tor's clock-based schedule, it does
+ * not synchronise with any event. Pure function of the current time in milliseconds.
+ */
+export function firstVoteAlignmentDelayMs(nowMs: number): number {
+  const phaseS = (nowMs / 1000) % INITIAL_VOTING_INTERVAL_S;
+  const latestGoodS = 0.5;
+  const earliestGoodS = 3;
+  return phaseS > latestGoodS && phaseS < earliestGoodS ? Math.ceil((earliestGoodS - phaseS) * 1000) : 0;
+}
+
 /** Authority torrc. Voting timings follow the smallest schedule tor accepts (tor(1) V3AuthVotingInterval). */
 export function authorityTorrc(a: AuthorityTorrc): string {
   return toText([
@@ -152,7 +173,7 @@ export function authorityTorrc(a: AuthorityTorrc): string {
     `DirPort ${LOOPBACK}:${a.dirPort}`,
     'AuthoritativeDirectory 1',
     'V3AuthoritativeDirectory 1',
-    'TestingV3AuthInitialVotingInterval 5',
+    `TestingV3AuthInitialVotingInterval ${INITIAL_VOTING_INTERVAL_S}`,
     'TestingV3AuthInitialVoteDelay 2',
     'TestingV3AuthInitialDistDelay 2',
     'V3AuthVotingInterval 10',

@@ -25,6 +25,8 @@ export interface ConformanceTarget {
   readonly expose?: (local: HostPort) => HostPort | Promise<HostPort>;
   /** Deadline for a dial that should succeed or be refused (ms). */
   readonly dialTimeoutMs: number;
+  /** Deadline for the refused dial (ms; default dialTimeoutMs). */
+  readonly refusedTimeoutMs?: number;
   /** Codes a refused connection may give (default VEIL_DIAL_REFUSED). */
   readonly refusedCodes?: readonly VeilErrorCode[];
 }
@@ -252,7 +254,10 @@ export function runDialerConformance(name: string, makeDialer: () => Dialer | Pr
 
     test('a refused connection gives a typed error', async () => {
       const baseline = tcpHandles();
-      await expectCode(dialer.dial(refusedAt.host, refusedAt.port, { timeoutMs: target.dialTimeoutMs }), target.refusedCodes ?? ['VEIL_DIAL_REFUSED']);
+      await expectCode(
+        dialer.dial(refusedAt.host, refusedAt.port, { timeoutMs: target.refusedTimeoutMs ?? target.dialTimeoutMs }),
+        target.refusedCodes ?? ['VEIL_DIAL_REFUSED'],
+      );
       await waitForTcpHandles(baseline);
     });
 

@@ -58,7 +58,14 @@ after(async () => {
 
 const makeDialer = (): TorDialer => createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: socksPort }, timeoutMs: DIAL_TIMEOUT_MS });
 
-runDialerConformance('Tor (private network)', makeDialer, { dialTimeoutMs: DIAL_TIMEOUT_MS });
+// A refused connect at a 127.0.0.1 exit comes back to the client as END reason MISC (seen with tor 0.4.9), so
+// the client detaches the stream and retries other exits until it gives up: Tor reports a general failure, or
+// nothing before our deadline. Any of these typed errors is right; an untyped error or a success is not.
+runDialerConformance('Tor (private network)', makeDialer, {
+  dialTimeoutMs: DIAL_TIMEOUT_MS,
+  refusedTimeoutMs: 10_000,
+  refusedCodes: ['VEIL_DIAL_REFUSED', 'VEIL_SOCKS_GENERAL_FAILURE', 'VEIL_DIAL_UNREACHABLE', 'VEIL_SOCKS_TTL_EXPIRED', 'VEIL_TIMEOUT'],
+});
 
 function readAll(stream: Duplex, deadlineMs: number): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -105,34 +112,45 @@ describe('Tor dialer on the private network', () => {
     const echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
     const echoPort = (echo.address() as net.AddressInfo).port;
-    const circuits = new Map<string, string>();
+    // Tor remaps IP targets to exit notation (`127.0.0.1.$FP.exit:port`) in later STREAM events.
+    const ours = new RegExp(`^127\\.0\\.0\\.1(\\..*\\.exit)?:${echoPort}$`);
+    const succeeded = new Map<string, string>();
     const waiters: Array<() => void> = [];
     // Subscribe before dialing (STYLE: subscribe before the command that triggers the event).
     const sub = await control.subscribe('STREAM', (e: StreamEvent) => {
-      if (e.status === 'SUCCEEDED' && e.target === `127.0.0.1:${echoPort}`) {
-        circuits.set(e.streamId, e.circuitId);
+      if (e.status === 'SUCCEEDED' && ours.test(e.target)) {
+        succeeded.set(e.streamId, e.circuitId);
         for (const w of waiters.splice(0)) w();
       }
     });
     const streams: Duplex[] = [];
     try {
       const d = makeDialer();
-      const order: string[] = [];
+      const circuitIds: string[] = [];
       for (const token of ['peer-a', 'peer-b', 'peer-a']) {
-        const before = new Set(circuits.keys());
+        const seen = new Set(succeeded.keys());
         streams.push(await d.dial('127.0.0.1', echoPort, { isolationToken: token }));
-        await waitUntil(() => circuits.size > before.size, waiters, 10_000);
-        const id = [...circuits.keys()].find((k) => !before.has(k))!;
-        order.push(circuits.get(id)!);
+        // Events may trail the SOCKS reply: wait for this stream's SUCCEEDED.
+        await waitUntil(() => succeeded.size > seen.size, waiters, 10_000);
+        circuitIds.push(succeeded.get([...succeeded.keys()].find((k) => !seen.has(k))!)!);
       }
-      const [a1, b, a2] = order;
-      assert.notEqual(a1, b, 'different tokens must not share a circuit');
-      assert.equal(a1, a2, 'the same token reuses its circuit');
-      // The circuit records our SOCKS credentials (control-spec CIRC "SOCKS_USERNAME"/"SOCKS_PASSWORD").
+      // Tor 0.4.9 may carry a stream on either leg of a conflux set (two circuits, one CONFLUX_ID, only one
+      // leg listing the SOCKS credentials): compare sets, and read the credentials from any leg.
       const status = (await control.getInfo(['circuit-status'])).get('circuit-status') ?? '';
-      const lineOf = (id: string): string => status.split('\n').find((l) => l.startsWith(`${id} `)) ?? '';
-      assert.match(lineOf(a1!), /SOCKS_PASSWORD="peer-a"/);
-      assert.match(lineOf(b!), /SOCKS_PASSWORD="peer-b"/);
+      const lines = status.split('\n');
+      const lineOf = (id: string): string => lines.find((l) => l.startsWith(`${id} `)) ?? '';
+      const setOf = (id: string): string => /CONFLUX_ID=(\w+)/.exec(lineOf(id))?.[1] ?? `circuit ${id}`;
+      const passwordOf = (id: string): string | undefined => {
+        const set = setOf(id);
+        const legs = lines.filter((l) => l.startsWith(`${id} `) || l.includes(`CONFLUX_ID=${set}`));
+        return legs.map((l) => /SOCKS_PASSWORD="([^"]*)"/.exec(l)?.[1]).find((p) => p !== undefined);
+      };
+      const [a1, b, a2] = circuitIds.map((id) => id!);
+      assert.notEqual(setOf(a1!), setOf(b!), 'different tokens must not share a circuit');
+      assert.equal(setOf(a1!), setOf(a2!), 'the same token reuses its circuit');
+      // The circuit records our SOCKS credentials (control-spec "CIRC": SOCKS_USERNAME, SOCKS_PASSWORD).
+      assert.equal(passwordOf(a1!), 'peer-a');
+      assert.equal(passwordOf(b!), 'peer-b');
     } finally {
       for (const s of streams) s.destroy();
       await sub.close();
@@ -148,8 +166,10 @@ describe('Tor dialer on the private network', () => {
       () => assert.fail('resolved a name that cannot resolve'),
       (e: unknown) => e,
     );
+    // tor answers a failed RESOLVE with reply 0x04 "host unreachable" (and ATYP 0).
     assert.ok(err instanceof VeilError, String(err));
-    assert.ok(['VEIL_DIAL_UNREACHABLE', 'VEIL_SOCKS_GENERAL_FAILURE', 'VEIL_SOCKS_TTL_EXPIRED'].includes(err.code), `${err.code}: ${err.message}`);
+    assert.equal(err.code, 'VEIL_DIAL_UNREACHABLE', err.message);
+    assert.equal(err.details['socksReply'], 4);
   });
 
   test('RESOLVE_PTR answers with a name or a typed error', async () => {
@@ -157,8 +177,9 @@ describe('Tor dialer on the private network', () => {
       const name = await makeDialer().resolvePtr('127.0.0.1', { timeoutMs: DIAL_TIMEOUT_MS });
       assert.match(name, /\S/);
     } catch (err) {
+      // No nameserver answers the exits, so tor reports "host unreachable" (0x04).
       assert.ok(err instanceof VeilError, String(err));
-      assert.ok(['VEIL_DIAL_UNREACHABLE', 'VEIL_SOCKS_GENERAL_FAILURE', 'VEIL_SOCKS_TTL_EXPIRED'].includes(err.code), `${err.code}: ${err.message}`);
+      assert.equal(err.code, 'VEIL_DIAL_UNREACHABLE', err.message);
     }
   });
 

@@ -1,9 +1,17 @@
 import type { Command } from '../command.js';
 import { createClientCommand, createNodeCommand } from './create-node.js';
+import { doctorCommand } from './doctor.js';
+import { onionCommand } from './onion.js';
+import { pingCommand } from './ping.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { testnetCommand } from './testnet.js';
 import { versionCommand } from './version.js';
+import { addCommand } from './add.js';
+import { catCommand } from './cat.js';
+import { carCommand } from './car.js';
+import { nameCommand } from './name.js';
+import { keyCommand } from './key.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, testnetCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, versionCommand];

@@ -13,9 +13,12 @@ import { I2P_CODES } from './i2p.js';
 import { TESTNET_CODES } from './testnet.js';
 import { SOCKS_CODES } from './socks.js';
 import { NODE_CODES } from './node.js';
+import { NAMES_CODES } from './names.js';
+import { HTTP_CODES } from './http.js';
+import { ONION_CODES } from './onion.js';
 import type { CodeEntry } from './types.js';
 
-const TABLES = [CORE_CODES, NODE_CODES, NET_CODES, CONFIG_CODES, I2P_CODES, TOR_CONTROL_CODES, CONTENT_CODES, GATEWAY_CODES, TESTNET_CODES, SOCKS_CODES] as const;
+const TABLES = [CORE_CODES, NODE_CODES, NET_CODES, CONFIG_CODES, I2P_CODES, TOR_CONTROL_CODES, CONTENT_CODES, GATEWAY_CODES, TESTNET_CODES, SOCKS_CODES, ONION_CODES, NAMES_CODES, HTTP_CODES] as const;
 
 type Merge<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? keyof H | Merge<R> : never;
 export type VeilErrorCode = Merge<typeof TABLES> & string;

@@ -47,4 +47,9 @@ export const NODE_CODES = codeTable({
     summary: 'A command needs the running node (its web port) but none is running in the node directory.',
     hint: 'start it with `veil run NODEDIR` (the web port must be enabled)',
   },
+  VEIL_PEER_PROTOCOL: {
+    category: 'peer',
+    summary: 'A peer answered with something Veil does not understand (wrong status, malformed or oversized body).',
+    hint: 'the peer may run an incompatible version or not be a Veil node; check the connection hint',
+  },
 });

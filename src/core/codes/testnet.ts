@@ -12,11 +12,6 @@ export const TESTNET_CODES = codeTable({
     summary: 'tor-gencert or `tor --list-fingerprint` could not be run or failed while making the network keys.',
     hint: 'install tor (it ships tor-gencert: `sudo apt install tor`) and read the quoted output',
   },
-  VEIL_TESTNET_NO_FREE_PORT: {
-    category: 'local-daemon',
-    summary: 'No free TCP port could be bound on 127.0.0.1 for a testnet tor.',
-    hint: 'stop other test networks (`veil testnet down`) or free some ports on 127.0.0.1',
-  },
   VEIL_TESTNET_TOR_EXITED: {
     category: 'local-daemon',
     summary: 'A tor of the private test network exited while the network was starting.',

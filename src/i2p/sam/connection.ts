@@ -18,9 +18,14 @@ export class SamConnection {
   #wake: (() => void) | undefined;
   #detached = false;
   readonly #closed: Promise<void>;
-  readonly #onData = (chunk: Buffer | string): void => {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-    this.#buffer = this.#buffer.length === 0 ? b : Buffer.concat([this.#buffer, b]);
+  // Paused-mode reading ('readable' + read()), never 'data': once our listener is removed in detach(), the
+  // stream is neither flowing nor explicitly paused, so the new owner's 'data' listener or pipe() starts it.
+  readonly #onReadable = (): void => {
+    let chunk: unknown;
+    while ((chunk = this.#socket.read()) !== null) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
+      this.#buffer = this.#buffer.length === 0 ? b : Buffer.concat([this.#buffer, b]);
+    }
     this.#wake?.();
   };
   readonly #onEnd = (): void => {
@@ -40,7 +45,7 @@ export class SamConnection {
       if (socket.destroyed && socket.closed) resolve();
       else socket.once('close', () => resolve());
     });
-    socket.on('data', this.#onData);
+    socket.on('readable', this.#onReadable);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onError);
@@ -116,11 +121,10 @@ export class SamConnection {
   detach(): Duplex {
     this.#detached = true;
     const s = this.#socket;
-    s.off('data', this.#onData);
+    s.off('readable', this.#onReadable);
     s.off('end', this.#onEnd);
     s.off('close', this.#onEnd);
     s.off('error', this.#onError);
-    s.pause();
     if (this.#buffer.length > 0) s.unshift(this.#buffer);
     this.#buffer = Buffer.alloc(0);
     return s;

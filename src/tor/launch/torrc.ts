@@ -114,7 +114,9 @@ export function buildTorrc(input: TorrcInput): string {
     'CookieAuthentication 1',
     `CookieAuthFile ${torrcValue(input.cookiePath)}`,
     `__OwningControllerProcess ${input.ownerPid}`,
-    `SocksPort ${input.socksPort === 'none' ? '0' : portValue(input.socksPort, 'SOCKS port')}`,
+    // ExtendedErrors: tor then reports onion service failures (descriptor not found, client auth missing …)
+    // with the SOCKS reply codes 0xF0–0xF7 of socks-extensions.txt, which the dialer turns into typed errors.
+    `SocksPort ${input.socksPort === 'none' ? '0' : `${portValue(input.socksPort, 'SOCKS port')} ExtendedErrors`}`,
     `Log notice file ${torrcValue(input.noticeLogPath)}`,
     'RunAsDaemon 0',
   ];

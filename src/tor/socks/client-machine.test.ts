@@ -108,6 +108,16 @@ test('every failure reply maps to its typed code with the raw reply in details',
   assert.doesNotMatch(notFound?.message ?? '', /peer\.example/, 'the target is redacted in the message');
 });
 
+test("Tor's failure replies to RESOLVE (ATYP 0, as tor sends them) map to the reply code", () => {
+  const resolve: SocksClientOptions = { ...connect, request: { command: COMMAND.RESOLVE, address: { type: 'domain', host: 'x.example' }, port: 0 } };
+  // Verbatim bytes from tor 0.4.9 for a name the exit could not resolve.
+  const torReply = Buffer.from('05040000000000000000', 'hex');
+  assert.throws(() => run(resolve, serverBytes(torReply)), (e: unknown) => e instanceof VeilError && e.code === 'VEIL_DIAL_UNREACHABLE');
+  // A failure is known from two bytes; a truncated success is not.
+  assert.throws(() => run(resolve, serverBytes(Buffer.from('0501', 'hex'))), { code: 'VEIL_SOCKS_GENERAL_FAILURE' });
+  assert.equal(run(resolve, serverBytes(Buffer.from('0500', 'hex'))).result, undefined);
+});
+
 test('method and authentication refusals', () => {
   assert.throws(() => run(connect, Buffer.from([5, 0xff])), { code: 'VEIL_SOCKS_AUTH_REJECTED' });
   // A method we did not offer (GSSAPI) is a protocol violation.

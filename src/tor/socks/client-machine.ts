@@ -17,7 +17,7 @@ import {
   type SocksReply,
   type SocksRequest,
 } from './codec.js';
-import { COMMAND, METHOD, REPLY } from './constants.js';
+import { COMMAND, METHOD, REPLY, SOCKS_VERSION } from './constants.js';
 import { replyError } from './reply-errors.js';
 
 export interface SocksCredentials {
@@ -110,14 +110,16 @@ export class SocksClientMachine {
         out.push(this.#request);
         this.#state = 'reply';
       } else if (this.#state === 'reply') {
+        // A failure is final as soon as VER and REP are known. Tor's failure replies for RESOLVE carry ATYP 0
+        // (not an RFC 1928 type), so decoding the rest would turn "host unreachable" into a protocol error.
+        if (this.#buf.length >= 2 && this.#buf[0] === SOCKS_VERSION && this.#buf[1] !== REPLY.SUCCEEDED) {
+          const { command, address, port } = this.#options.request;
+          throw replyError(this.#buf[1]!, { command, target: address.host, port: command === COMMAND.CONNECT ? port : undefined });
+        }
         const d = decodeReply(this.#buf);
         if (!d.done) break;
         const rest = Buffer.from(this.#buf.subarray(d.consumed));
         this.#buf = Buffer.alloc(0);
-        if (d.value.reply !== REPLY.SUCCEEDED) {
-          const { command, address, port } = this.#options.request;
-          throw replyError(d.value.reply, { command, target: address.host, port: command === COMMAND.CONNECT ? port : undefined });
-        }
         this.#state = 'done';
         return { send: Buffer.concat(out), result: { reply: d.value, rest } };
       } else {
