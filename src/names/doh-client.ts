@@ -150,10 +150,11 @@ export class DohClient {
   }
 }
 
-/** The reply must answer our question (RFC 1035 §7.3 "match the question"): QR set, same name and type, no TC. */
+/** The reply must answer our question (RFC 1035 §7.3 "match the question"): QR set, our ID (0), same name and type, no TC. */
 function checkReply(message: DnsMessage, name: string): void {
   const q = message.questions[0];
   if (!message.isResponse || message.opcode !== 0) throw new VeilError('VEIL_DOH_FAILED', 'the DNS resolver sent a message that is not a query response');
+  if (message.id !== 0) throw new VeilError('VEIL_DOH_FAILED', 'the DNS resolver answered with another message ID than our query (0)');
   if (message.isTruncated) throw new VeilError('VEIL_DOH_FAILED', 'the DNS resolver sent a truncated reply (TC set), which DoH does not allow');
   if (message.questions.length !== 1 || !q || q.name !== lower(name) || q.type !== DNS_TYPE.TXT) {
     throw new VeilError('VEIL_DOH_FAILED', 'the DNS resolver answered a different question');

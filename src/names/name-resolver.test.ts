@@ -138,6 +138,7 @@ test('DoH replies that do not answer our question are refused with VEIL_DOH_FAIL
       ['wrong media type', (r) => ({ ...r, headers: new Map([['content-type', 'text/html']]) })],
       ['other question', () => ({ status: 200, headers: new Map([['content-type', 'application/dns-message']]), body: encodeDnsMessage({ isResponse: true, questions: [{ name: 'evil.test', type: DNS_TYPE.TXT, class: DNS_CLASS_IN }], answers: [{ name: 'evil.test', type: DNS_TYPE.TXT, ttl: 5, txt: [`dnslink=/ipfs/${HELLO}`] }] }) })],
       ['not a response', (r) => ({ ...r, body: Uint8Array.from([...r.body.subarray(0, 2), r.body[2]! & 0x7f, ...r.body.subarray(3)]) })],
+      ['other message ID', (r) => ({ ...r, body: Uint8Array.from([0x12, 0x34, ...r.body.subarray(2)]) })],
       ['SERVFAIL', (r) => ({ ...r, body: Uint8Array.from([...r.body.subarray(0, 3), (r.body[3]! & 0xf0) | 2, ...r.body.subarray(4)]) })],
     ];
     for (const [what, tweak] of cases) {

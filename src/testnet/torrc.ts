@@ -82,6 +82,8 @@ export function joinTorrcLines(authorities: readonly AuthorityEntry[]): string[]
   return [
     'TestingTorNetwork 1',
     ...authorities.map(dirAuthorityLine),
+    // With DirAuthority set tor already skips its default fallbacks (config.c consider_adding_dir_servers); say so anyway.
+    'UseDefaultFallbackDirs 0',
     'UseMicrodescriptors 0',
     'PathsNeededToBuildCircuits 0.25',
     'ClientUseIPv6 0',
@@ -159,10 +161,10 @@ export const INITIAL_VOTING_INTERVAL_S = 5;
  * not synchronise with any event. Pure function of the current time in milliseconds.
  */
 export function firstVoteAlignmentDelayMs(nowMs: number): number {
-  const phaseS = (nowMs / 1000) % INITIAL_VOTING_INTERVAL_S;
-  const latestGoodS = 0.5;
-  const earliestGoodS = 3;
-  return phaseS > latestGoodS && phaseS < earliestGoodS ? Math.ceil((earliestGoodS - phaseS) * 1000) : 0;
+  const phaseMs = Math.floor(nowMs) % (INITIAL_VOTING_INTERVAL_S * 1000);
+  const latestGoodMs = 500;
+  const earliestGoodMs = 3_000;
+  return phaseMs > latestGoodMs && phaseMs < earliestGoodMs ? earliestGoodMs - phaseMs : 0;
 }
 
 /** Authority torrc. Voting timings follow the smallest schedule tor accepts (tor(1) V3AuthVotingInterval). */

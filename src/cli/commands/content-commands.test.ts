@@ -31,8 +31,13 @@ function sink(): { stream: Writable; bytes: () => Buffer } {
 }
 
 async function veil(cwd: string, ...argv: string[]): Promise<Run> {
+  return veilWith({ isStderrTty: false }, cwd, ...argv);
+}
+
+async function veilWith(opts: { isStderrTty: boolean }, cwd: string, ...argv: string[]): Promise<Run> {
   const out = sink();
   const err = sink();
+  if (opts.isStderrTty) Object.assign(err.stream, { isTTY: true });
   const code = await main(argv, { stdout: out.stream, stderr: err.stream, env: { VEIL_LOG: 'error' }, cwd }, new AbortController().signal);
   return { code, stdout: out.bytes().toString(), stderr: err.bytes().toString(), stdoutBytes: out.bytes() };
 }
@@ -157,6 +162,23 @@ test('veil name publish / resolve and veil key gen / list', async () => {
     const missing = await veil(w.dir, '-d', 'node', 'name', 'resolve', gen.stdout.trim());
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /VEIL_IPNS_RECORD_NOT_FOUND/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('veil add shows a progress line on a terminal for large files, and none otherwise', async () => {
+  const w = await workspace();
+  try {
+    await writeFile(join(w.dir, 'big'), Buffer.from(Array.from({ length: 5 * 1024 * 1024 }, (_, i) => (i * 7) % 256)));
+    const tty = await veilWith({ isStderrTty: true }, w.dir, '-d', 'node', 'add', 'big');
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.match(tty.stderr, /\r\x1b\[K1\.0 MiB \/ 5\.0 MiB {2}20%/);
+    assert.ok(tty.stderr.endsWith('\r\x1b[K'), 'the progress line is cleared at the end');
+    assert.match(tty.stdout, /^added Qm[1-9A-HJ-NP-Za-km-z]{44} big\n$/);
+    const pipe = await veil(w.dir, '-d', 'node', 'add', 'big');
+    assert.equal(pipe.stderr, '');
+    assert.equal(pipe.stdout, tty.stdout);
   } finally {
     await w.close();
   }

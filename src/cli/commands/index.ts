@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { createClientCommand, createNodeCommand } from './create-node.js';
 import { doctorCommand } from './doctor.js';
 import { onionCommand } from './onion.js';
+import { demoCommand } from './demo.js';
 import { pingCommand } from './ping.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
@@ -14,4 +15,4 @@ import { nameCommand } from './name.js';
 import { keyCommand } from './key.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];

@@ -51,7 +51,7 @@ test('buildTorrc writes ownership, cookie, control-port file and quoted paths', 
     'ControlPortWriteToFile "/tmp/a dir/tor/control-port"',
     'CookieAuthentication 1',
     '__OwningControllerProcess 4242',
-    'SocksPort 127.0.0.1:auto',
+    'SocksPort 127.0.0.1:auto ExtendedErrors',
     'DisableNetwork 1',
     'Nickname veil',
   ]) {
