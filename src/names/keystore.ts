@@ -5,7 +5,7 @@
  * exists, so two processes creating `self` at once end up with the same key. Private keys are never logged.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { VeilError, logger, quoteUntrusted, throwIfAborted, type AbortOptions } from '../core/index.js';

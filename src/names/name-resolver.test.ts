@@ -65,8 +65,7 @@ test('gateway: /ipns/<k51…> after publish serves the content with a TTL-based 
     assert.equal(res.body.toString(), 'hello world\n');
     assert.equal(res.headers['cache-control'], 'public, max-age=90');
     const unknown = await fetchRaw(`${gw.url}/ipns/k51qzi5uqu5dit2ku9mutlfgwyz8u730on38kd10m97m36bjt66my99hb6103f`);
-    // TODO(lead): map VEIL_IPNS_RECORD_NOT_FOUND to 404 in gateway/responses.ts; until then it is its category's 400.
-    assert.ok([400, 404].includes(unknown.status), `status ${unknown.status}`);
+    assert.equal(unknown.status, 404);
     assert.match(unknown.body.toString(), /VEIL_IPNS_RECORD_NOT_FOUND/);
     const notName = await fetchRaw(`${gw.url}/ipns/not_a_name`);
     assert.match(notName.body.toString(), /VEIL_IPNS_NAME_INVALID/);

@@ -22,6 +22,7 @@ import { onionAddressFromPublicKey, openTorControl, type TorControl } from '../t
 import { allocatePort, connectLocal } from '../net/index.js';
 import { DEFAULT_EXTERNAL_PORT, ONION_KEY_FILE, planCreateNode, type CreateNodeOptions, type CreatePlan } from './create-plan.js';
 import { openTorAccess } from './tor-access.js';
+import { readTestnetJoin } from './testnet-join.js';
 import { createI2pDestination, type I2pDestinationKeys } from './i2p-access.js';
 
 const log = logger('veil:node:create');
@@ -94,7 +95,13 @@ function assemble(plan: CreatePlan, parts: ListenerParts, testnet: CreateNodeReq
 
 async function openControlForCreate(plan: NonNullable<CreatePlan['onion']>, nodeDir: string, req: CreateNodeRequest, config: NodeConfig): Promise<{ control: TorControl; close: () => Promise<void> }> {
   if (plan.launch) {
-    const access = await openTorAccess(config.tor, { signal: req.signal, onProgress: req.onProgress, launchTorrcLines: req.launchTorrcLines, allowPublicNetwork: req.allowPublicNetwork });
+    const join_ = await readTestnetJoin(config, req);
+    const access = await openTorAccess(config.tor, {
+      signal: req.signal,
+      onProgress: req.onProgress,
+      launchTorrcLines: req.launchTorrcLines ?? join_?.torrcLines,
+      allowPublicNetwork: join_ === undefined && req.allowPublicNetwork === true,
+    });
     return { control: access.control!, close: () => access.close() };
   }
   const candidates: LocalEndpoint[] = plan.controlPort !== undefined ? [parseLocalEndpoint(plan.controlPort, nodeDir)] : DEFAULT_TOR_CONTROL_PORTS.map((e) => parseLocalEndpoint(e));

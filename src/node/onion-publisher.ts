@@ -12,10 +12,11 @@
  * descriptor was uploaded (or `uploadTimeoutMs` passed).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { VeilError, isVeilError, logger, report, sensitive, throwIfAborted, withTimeout, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
 import { HsDescWatcher, type TorControl } from '../tor/index.js';
-import { readSavedKey, readSavedServices, registryDir, type SavedOnionKey, type SavedOnionService } from './onion-registry.js';
+import { ONION_GENERATION_FILE, readSavedKey, readSavedServices, registryDir, type SavedOnionKey, type SavedOnionService } from './onion-registry.js';
 
 const log = logger('veil:node:onion');
 
@@ -107,6 +108,7 @@ class Publisher implements SavedOnionPublisher {
   #running: Promise<void> | undefined;
   #isDirty = false;
   #closing: Promise<void> | undefined;
+  #generation = '';
 
   constructor(control: TorControl, nodeDir: string, options: RepublishOptions) {
     this.#control = control;
@@ -118,10 +120,14 @@ class Publisher implements SavedOnionPublisher {
     this.#hsDesc = await HsDescWatcher.start(this.#control, this.#options);
     const dir = registryDir(this.#nodeDir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    this.#fsWatcher = watch(dir, () => this.#kick());
+    // Only the generation file counts: reading the registry changes access times, which the watcher also reports.
+    this.#fsWatcher = watch(dir, (_event, file) => {
+      if (file === null || file === ONION_GENERATION_FILE) void this.#checkGeneration();
+    });
     this.#fsWatcher.on('error', (err) => log.debug('onion registry watcher error:', err));
-    this.#poll = setInterval(() => this.#kick(), this.#options.pollIntervalMs ?? ONION_PUBLISHER_DEFAULTS.pollIntervalMs);
+    this.#poll = setInterval(() => void this.#checkGeneration(), this.#options.pollIntervalMs ?? ONION_PUBLISHER_DEFAULTS.pollIntervalMs);
     this.#poll.unref();
+    this.#generation = await this.#readGeneration();
     void this.#control.closed.then(() => this.close());
     await this.sync();
   }
@@ -132,6 +138,28 @@ class Publisher implements SavedOnionPublisher {
 
   problems(): ReadonlyMap<string, VeilError> {
     return this.#problems;
+  }
+
+  async #readGeneration(): Promise<string> {
+    try {
+      return await readFile(join(registryDir(this.#nodeDir), ONION_GENERATION_FILE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    }
+  }
+
+  /** Reconciles when the generation file changed since the last pass. */
+  async #checkGeneration(): Promise<void> {
+    try {
+      const now = await this.#readGeneration();
+      if (now === this.#generation) return;
+      this.#generation = now;
+    } catch (err) {
+      log.debug('cannot read the onion registry generation:', err);
+      return;
+    }
+    this.#kick();
   }
 
   #kick(): void {

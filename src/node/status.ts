@@ -17,6 +17,8 @@ export interface NodeStatus {
     readonly state: string;
     readonly bootstrapPercent: number;
     readonly launched: boolean;
+    /** PID of a tor this node launched. */
+    readonly pid: number | undefined;
     readonly socks: string | undefined;
     readonly lastError: string | undefined;
   } | undefined;
@@ -57,6 +59,7 @@ export function buildStatus(i: StatusInputs): NodeStatus {
           state: i.tor.state,
           bootstrapPercent: i.tor.bootstrapPercent,
           launched: access?.launched ?? false,
+          pid: access?.pid,
           socks: access ? (access.socks.kind === 'tcp' ? `tcp:${access.socks.host}:${access.socks.port}` : `unix:${access.socks.path}`) : undefined,
           lastError: i.tor.lastError,
         }

@@ -18,6 +18,8 @@ export interface TorAccess extends Closable {
   /** The control endpoint, when there is one. */
   readonly controlEndpoint: LocalEndpoint | undefined;
   readonly launched: boolean;
+  /** PID of the tor we launched (undefined when we use a running tor). */
+  readonly pid?: number | undefined;
 }
 
 export interface OpenTorAccessOptions extends AbortOptions, ProgressOptions {
@@ -86,6 +88,7 @@ export async function openTorAccess(tor: TorSection, options: OpenTorAccessOptio
       socks,
       controlEndpoint: launched.controlEndpoint,
       launched: true,
+      pid: launched.pid,
       close: () => launched.close(),
     };
   }

@@ -88,8 +88,8 @@ export class TorProcess implements Closable {
   }
 
   /**
-   * Waits for the control port tor writes to ControlPortWriteToFile (`PORT=127.0.0.1:N`, control-spec 3.x
-   * "ControlPortWriteToFile"). Rejects with VEIL_TESTNET_TOR_EXITED if tor exits first. Honours `signal`.
+   * Waits for the control port tor writes to the ControlPortWriteToFile file (`PORT=127.0.0.1:N`; tor(1)
+   * ControlPortWriteToFile). Rejects with VEIL_TESTNET_TOR_EXITED if tor exits first. Honours `signal`.
    */
   async waitControlPort(options: AbortOptions = {}): Promise<number> {
     const what = `wait for the control port of tor ${this.name}`;
@@ -132,25 +132,31 @@ export class TorProcess implements Closable {
     }
   }
 
-  /** A VEIL_TESTNET_TOR_EXITED error quoting the end of tor's output and notice log. */
+  /** A VEIL_TESTNET_TOR_EXITED error quoting tor's last warnings (its stdout before logging starts, then notice.log). */
   async exitError(when: string): Promise<VeilError> {
     const exit = this.#exit;
     const status = exit ? (exit.signal ?? `exit ${exit.code}`) : 'running';
-    const tail = (await this.#tail(NODE_FILES.output)) || (await this.#tail(NODE_FILES.noticeLog));
-    return new VeilError('VEIL_TESTNET_TOR_EXITED', `tor ${this.name} stopped (${status}) ${when}: ${quoteUntrusted(tail, 600)}`, {
+    const warnings = [...(await this.#warnings(NODE_FILES.output)), ...(await this.#warnings(NODE_FILES.noticeLog))];
+    const errors = warnings.filter((l) => l.includes('[err]'));
+    const quoted = (errors.length > 0 ? errors : warnings).slice(-3).join(' | ');
+    return new VeilError('VEIL_TESTNET_TOR_EXITED', `tor ${this.name} stopped (${status}) ${when}: ${quoteUntrusted(quoted, 600)}`, {
       details: { name: this.name, pid: this.pid, dataDir: this.dataDir },
     });
   }
 
-  async #tail(file: string): Promise<string> {
+  /** The [warn] and [err] lines at the end of one of tor's output files (empty when it does not exist). */
+  async #warnings(file: string): Promise<string[]> {
+    let text: string;
     try {
-      const text = await readFile(join(this.dataDir, file), 'utf8');
-      const lines = text.slice(-MAX_TAIL_BYTES).split('\n').filter((l) => /\[(warn|err)\]/.test(l));
-      return lines.slice(-4).join(' | ');
+      text = await readFile(join(this.dataDir, file), 'utf8');
     } catch (err) {
       log.debug(`cannot read ${sensitive(file)} of tor ${this.name}:`, err);
-      return '';
+      return [];
     }
+    return text
+      .slice(-MAX_TAIL_BYTES)
+      .split('\n')
+      .filter((l) => /\[(warn|err)\]/.test(l));
   }
 
   /** SIGTERM, wait up to stopTimeoutMs, then SIGKILL; resolves once the process has exited. Safe to call twice. */

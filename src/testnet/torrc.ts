@@ -199,7 +199,7 @@ export function relayTorrc(r: RelayTorrc): string {
 
 /** Client torrc: SOCKS on 127.0.0.1, no relaying; controllers may ADD_ONION. */
 export function clientTorrc(c: ClientTorrc): string {
-  return toText([...commonLines(c), `SocksPort ${LOOPBACK}:${c.socksPort}`, 'ORPort 0', 'DirPort 0', 'ClientOnly 1']);
+  return toText([...commonLines(c), `SocksPort ${LOOPBACK}:${c.socksPort} ExtendedErrors`, 'ORPort 0', 'DirPort 0', 'ClientOnly 1']);
 }
 
 /**

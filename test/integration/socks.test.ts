@@ -3,9 +3,8 @@
  * stream isolation seen from the control port, RESOLVE/RESOLVE_PTR as Tor answers, onion service failures,
  * and the shared dialer conformance suite.
  *
- * Tor only sends the extended onion service codes (0xF0-0xF7) on a SocksPort with the ExtendedErrors flag. If
- * the testnet client's SocksPort lacks it, this suite adds a second SocksPort with the flag to that client
- * (keeping the original line, so its listener stays up for other suites) and removes it afterwards.
+ * Tor only sends the extended onion service codes (0xF0-0xF7) on a SocksPort with the ExtendedErrors flag; the
+ * private network's clients (src/testnet/torrc.ts) and every tor Veil launches set it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +26,6 @@ const client = testnet.clients[0];
 if (!client) throw new Error('the private Tor network has no client tor');
 
 let control: TorControl;
-let originalSocksPorts: string[] | undefined;
 let socksPort = client.socksPort;
 
 async function freePort(): Promise<number> {
@@ -42,17 +40,11 @@ before(async () => {
   ({ control } = await openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: client.controlPort }, { cookiePath: client.cookiePath }));
   const ports = (await control.getConf(['SocksPort'])).get('SocksPort') ?? [];
   const extended = ports.find((p) => /\bExtendedErrors\b/i.test(p));
-  if (extended) {
-    socksPort = Number(/:(\d+)/.exec(extended)?.[1] ?? client.socksPort);
-  } else {
-    originalSocksPorts = ports;
-    socksPort = await freePort();
-    await control.setConf({ SocksPort: [...ports, `127.0.0.1:${socksPort} ExtendedErrors`] });
-  }
+  assert.ok(extended, `the private network's client SocksPort has no ExtendedErrors flag: ${JSON.stringify(ports)}`);
+  socksPort = Number(/:(\d+)/.exec(extended)?.[1] ?? client.socksPort);
 });
 
 after(async () => {
-  if (originalSocksPorts) await control.setConf({ SocksPort: originalSocksPorts });
   await control.close();
 });
 

@@ -70,6 +70,8 @@ async function run(kind: NodeKind, ctx: CommandContext): Promise<number> {
     i2pExecutable: str(v['i2p-executable']),
     storage: v['no-storage'] === true ? false : undefined,
     testnet: { join: str(v['testnet-join']), allowLoopbackExit: v['allow-loopback-exit'] === true },
+    // A tor launched for create-node joins the public network only from a terminal outside a test run.
+    allowPublicNetwork: ctx.io.env['VEIL_TESTNET'] === undefined,
     signal: ctx.signal,
     onProgress: progressPrinter(ctx.io),
   };

@@ -119,6 +119,8 @@ export function formatAddOnion(request: AddOnionRequest): string[] {
   const flags: string[] = [];
   if (request.detach) flags.push('Detach');
   if (request.discardPrivateKey) flags.push('DiscardPK');
+  // Tor refuses ClientAuthV3= without this flag ("No auth type specified"; control-spec 3.27 Flags V3Auth).
+  if ((request.clientAuthV3 ?? []).length > 0) flags.push('V3Auth');
   if (flags.length > 0) args.push(`Flags=${flags.join(',')}`);
   if (request.maxStreams !== undefined) {
     if (!Number.isInteger(request.maxStreams) || request.maxStreams < 0 || request.maxStreams > 65535) throw argumentError('MaxStreams must be 0–65535');
