@@ -13,6 +13,11 @@ const LABELS: Readonly<Record<string, (d: Record<string, unknown>) => string>> =
   'onion:descriptor-uploaded': () => 'onion service descriptor uploaded',
   'i2p:creating-destination': () => 'creating the I2P destination',
   'i2p:destination-created': () => 'I2P destination saved',
+  'onion:saved-published': (d) => `onion service ${String(d['name'] ?? '')} published`,
+  'onion:saved-withdrawn': (d) => `onion service ${String(d['name'] ?? '')} withdrawn`,
+  'onion:saved-failed': (d) => `onion service ${String(d['name'] ?? '')} could not be published`,
+  'i2p:session-creating': () => 'creating the I2P session (tunnels take a few seconds)',
+  'i2p:session-ready': () => 'I2P session ready',
   'tor:reconnecting': () => 'lost the Tor daemon: reconnecting',
   'tor:reconnected': () => 'reconnected to the Tor daemon',
 };

@@ -8,11 +8,57 @@ export interface AbortOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A signal that fires on `signal` or after `timeoutMs`, whichever is first. */
+/**
+ * A signal that fires when any of `signals` fires, with its reason. Unlike Node 20's AbortSignal.any, the result
+ * is held strongly by its sources' listeners: on Node 20 a composite signal (or an AbortSignal.timeout feeding
+ * one) can be garbage-collected while an operation still waits on it, and then never fires.
+ */
+export function anySignal(signals: readonly (AbortSignal | undefined)[]): AbortSignal {
+  const controller = new AbortController();
+  const sources = signals.filter((s): s is AbortSignal => s !== undefined);
+  const fired = sources.find((s) => s.aborted);
+  if (fired) {
+    controller.abort(fired.reason);
+    return controller.signal;
+  }
+  const listeners: [AbortSignal, () => void][] = [];
+  const detach = (): void => {
+    for (const [s, l] of listeners) s.removeEventListener('abort', l);
+    listeners.length = 0;
+  };
+  for (const s of sources) {
+    const l = (): void => {
+      detach();
+      controller.abort(s.reason);
+    };
+    listeners.push([s, l]);
+    s.addEventListener('abort', l, { once: true });
+  }
+  return controller.signal;
+}
+
+/**
+ * A signal that fires on `signal` or after `timeoutMs`, whichever is first. The timer is unref'd (it never keeps
+ * the process alive by itself), holds the result strongly while it runs, and is cleared when `signal` fires.
+ */
 export function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return signal;
-  const t = AbortSignal.timeout(Math.max(0, timeoutMs));
-  return signal ? AbortSignal.any([signal, t]) : t;
+  const controller = new AbortController();
+  if (signal?.aborted) {
+    controller.abort(signal.reason);
+    return controller.signal;
+  }
+  const onParent = (): void => {
+    clearTimeout(timer);
+    controller.abort(signal!.reason);
+  };
+  const timer = setTimeout(() => {
+    signal?.removeEventListener('abort', onParent);
+    controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+  }, Math.max(0, timeoutMs));
+  timer.unref();
+  signal?.addEventListener('abort', onParent, { once: true });
+  return controller.signal;
 }
 
 /** Converts the reason of an aborted signal into a VeilError (VEIL_TIMEOUT for timeouts, VEIL_ABORTED otherwise). */

@@ -2,7 +2,7 @@ export { VeilError, isVeilError, bug, quoteUntrusted, CATEGORIES, EXIT_STATUS } 
 export type { ErrorCategory, VeilErrorOptions } from './errors.js';
 export { CODES } from './codes/index.js';
 export type { VeilErrorCode, CodeEntry } from './codes/index.js';
-export { withTimeout, abortError, throwIfAborted, raceAbort, delay } from './abort.js';
+export { anySignal, withTimeout, abortError, throwIfAborted, raceAbort, delay } from './abort.js';
 export type { AbortOptions } from './abort.js';
 export { Scope } from './scope.js';
 export type { Closable } from './scope.js';

@@ -47,3 +47,36 @@ export async function listenHttp(target: HttpListenTarget, handler: RequestListe
   const url = bound.kind === 'tcp' ? `http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}` : `unix:${bound.path}`;
   return { server, target: bound, url, close };
 }
+
+export interface StreamHttpServer extends Closable {
+  readonly server: Server;
+  /** Serves HTTP on an already-connected stream (e.g. an I2P stream accepted through SAM). */
+  accept(stream: import('node:stream').Duplex): void;
+}
+
+/**
+ * An HTTP server that listens on nothing: it serves streams handed to it (accepted I2P streams). close() ends
+ * every connection it serves.
+ */
+export function createStreamHttpServer(handler: RequestListener): StreamHttpServer {
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5000 }, handler);
+  const open = new Set<import('node:stream').Duplex>();
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    accept(stream) {
+      if (closing) {
+        stream.destroy();
+        return;
+      }
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
+      server.emit('connection', stream);
+    },
+    close: () =>
+      (closing ??= (async () => {
+        for (const s of open) s.destroy();
+        await Promise.all([...open].map((s) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())))));
+      })()),
+  };
+}

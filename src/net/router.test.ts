@@ -96,3 +96,23 @@ test('Router.dial: a hint without a usable transport is refused with VEIL_ROUTE_
   const router = new Router(OPEN, {});
   await assert.rejects(router.dial(h(`tor:${ONION}:1`), { peerId: 'p' }), (e: unknown) => isVeilError(e, 'VEIL_ROUTE_NO_HANDLER'));
 });
+
+test('Router.dial retries a transient onion failure (descriptor not found) and then connects', async () => {
+  let calls = 0;
+  const tor: Dialer = {
+    async dial() {
+      calls += 1;
+      if (calls < 3) throw new VeilError('VEIL_TOR_ONION_NOT_FOUND', 'not found');
+      return new PassThrough();
+    },
+    describe: () => 'tor',
+  };
+  const router = new Router(HIDDEN, { tor });
+  const got = await router.dial(h(`tor:${ONION}:1`), { peerId: 'p' });
+  assert.equal(got.transport, 'tor');
+  assert.equal(calls, 3);
+  // a non-transient failure is not retried
+  const refusing = new RecordingDialer('tor', new VeilError('VEIL_TOR_ONION_CLIENT_AUTH_MISSING', 'needs auth'));
+  await assert.rejects(new Router(HIDDEN, { tor: refusing }).dial(h(`tor:${ONION}:1`), { peerId: 'p' }), (e: unknown) => isVeilError(e, 'VEIL_TOR_ONION_CLIENT_AUTH_MISSING'));
+  assert.equal(refusing.calls.length, 1);
+});

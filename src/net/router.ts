@@ -6,12 +6,17 @@
  */
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { VeilError, isVeilError, logger, sensitive, throwIfAborted, type AbortOptions } from '../core/index.js';
+import { VeilError, delay, isVeilError, logger, sensitive, throwIfAborted, type AbortOptions } from '../core/index.js';
 import type { ConnectionHandlers, ConnectionHint, HandlerKind } from '../config/index.js';
 import { formatConnectionHint, torExitRefusal } from '../config/index.js';
 import type { Dialer } from './dialer.js';
 
 const log = logger('veil:net:router');
+
+/** Tor's transient onion service failures (socks-extensions.txt 0xF0, 0xF2, 0xF3, 0xF7), retried by dial(). */
+const RETRYABLE_ONION_CODES: ReadonlySet<string> = new Set(['VEIL_TOR_ONION_NOT_FOUND', 'VEIL_TOR_ONION_INTRO_FAILED', 'VEIL_TOR_ONION_REND_FAILED', 'VEIL_TOR_ONION_INTRO_TIMEOUT']);
+const ONION_RETRY_ATTEMPTS = 4;
+const ONION_RETRY_DELAY_MS = 1000;
 
 export interface RouterPolicy {
   readonly revealIpAddress: boolean;
@@ -120,12 +125,22 @@ export class Router {
     }
     const dialer = this.#dialers[d.transport]!;
     log.debug('dialing', sensitive(formatConnectionHint(hint)), 'via', d.transport);
-    const stream = await dialer.dial(d.host, d.port, {
-      isolationToken: this.isolationToken(options.peerId),
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return { stream, transport: d.transport, hint };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stream = await dialer.dial(d.host, d.port, {
+          isolationToken: this.isolationToken(options.peerId),
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        });
+        return { stream, transport: d.transport, hint };
+      } catch (err) {
+        // A freshly published onion service is not on every HSDir at once (clients and services may briefly
+        // disagree on the hash ring): Tor then answers "descriptor not found" at once. Retry a few times.
+        if (attempt >= ONION_RETRY_ATTEMPTS || !isVeilError(err) || !RETRYABLE_ONION_CODES.has(err.code)) throw err;
+        log.debug('onion service not reachable yet, retrying:', err.code);
+        await delay(ONION_RETRY_DELAY_MS * attempt, { signal: options.signal });
+      }
+    }
   }
 
   /**

@@ -33,6 +33,8 @@ export interface CreateNodeOptions {
   readonly i2pLaunch?: boolean | undefined;
   readonly i2pSamPort?: string | undefined;
   readonly i2pExecutable?: string | undefined;
+  /** --tcp: how tcp: hints are reached with --hide-ip (Veil extension): tor (default) or disabled (I2P-only nodes). */
+  readonly tcp?: string | undefined;
   /** --storage / --no-storage for create-node (default: storage on for create-node, off for create-client). */
   readonly storage?: boolean | undefined;
 }
@@ -81,10 +83,14 @@ export function planCreateNode(o: CreateNodeOptions): CreatePlan {
     if (o.torLaunch) throw usage('--tor-launch requires --listen=tor');
     if (o.torControlPort !== undefined) throw usage('--tor-control-port= requires --listen=tor');
   }
-  if (!has('i2p')) {
+  // A client may name its SAM bridge (to reach i2p: servers); a node only with --listen=i2p (N8).
+  if (!has('i2p') && o.kind !== 'client') {
     if (o.i2pLaunch) throw usage('--i2p-launch requires --listen=i2p');
     if (o.i2pSamPort !== undefined) throw usage('--i2p-sam-port= requires --listen=i2p');
   }
+  if (o.kind === 'client' && o.i2pLaunch) throw usage('--i2p-launch is not available for create-client yet', 'run an i2pd with SAM enabled and give --i2p-sam-port=');
+  if (o.tcp !== undefined && o.tcp !== 'tor' && o.tcp !== 'disabled') throw usage(`--tcp= must be tor or disabled, not ${JSON.stringify(o.tcp)}`);
+  if (o.tcp !== undefined && !o.hideIp) throw usage('--tcp= goes with --hide-ip (without it, tcp: hints are dialed directly)');
   // N5, N6: explicit --port/--location and --hostname.
   if (has('none')) {
     if (o.hostname !== undefined) throw usage('--hostname cannot be used when --listen=none');
@@ -110,7 +116,7 @@ export function planCreateNode(o: CreateNodeOptions): CreatePlan {
   const values: { -readonly [K in keyof NodeConfigValues]: Record<string, string | number | boolean | undefined> } = { node };
   if (o.hideIp) {
     node['reveal-IP-address'] = false;
-    values.connections = { tcp: 'tor' }; // N1
+    values.connections = { tcp: o.tcp ?? 'tor' }; // N1
   }
   if (explicit) {
     node['tub.port'] = o.port; // N7: verbatim
@@ -132,7 +138,7 @@ export function planCreateNode(o: CreateNodeOptions): CreatePlan {
     };
   }
   const i2p = has('i2p') && !explicit ? { launch: o.i2pLaunch === true, samPort: o.i2pSamPort } : undefined;
-  if (has('i2p')) {
+  if (has('i2p') || o.i2pSamPort !== undefined) {
     values.i2p = { launch: o.i2pLaunch ? true : undefined, 'sam.port': o.i2pSamPort, 'i2p.executable': o.i2pExecutable };
   }
   return {

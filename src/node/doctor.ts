@@ -12,7 +12,7 @@ import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { VeilError, isVeilError, logger, throwIfAborted, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONFIG_FILE, formatLocalEndpoint, loadNodeConfig, parseNodeConfig, readIni, type LocalEndpoint, type NodeConfig } from '../config/index.js';
-import { openTorControl, parseBootstrapStatus, parseReplyArguments, type TorControl } from '../tor/index.js';
+import { HsDescWatcher, openTorControl, parseBootstrapStatus, parseReplyArguments, type TorControl } from '../tor/index.js';
 import { connectLocal, createTorDialer } from '../net/index.js';
 import { bootstrapCheck, check, circuitCheck, configCheck, controlErrorCheck, hasFailure, torBinaryCheck, webPortCheck, type DoctorCheck } from './doctor-checks.js';
 import { findNodeTorControl, runningNodePid } from './onion-node-tor.js';
@@ -29,12 +29,15 @@ export const DOCTOR_DEFAULTS = Object.freeze({
   /** The test circuit to one of the node's own onion services (descriptor fetch + rendezvous). */
   socksTimeoutMs: 60_000,
   torVersionTimeoutMs: 10_000,
+  /** How long to wait for the descriptor of a service that is not published yet (just added or restarted). */
+  publishWaitMs: 30_000,
   samTimeoutMs: 10_000,
 });
 
 export interface DoctorOptions extends AbortOptions {
   readonly controlTimeoutMs?: number | undefined;
   readonly socksTimeoutMs?: number | undefined;
+  readonly publishWaitMs?: number | undefined;
   /** Runs `EXECUTABLE --version` and resolves with its output (default: spawns it). */
   readonly runTorVersion?: ((executable: string, options: AbortOptions) => Promise<string>) | undefined;
 }
@@ -134,7 +137,7 @@ interface OwnService {
   readonly port: number;
 }
 
-async function onionServiceChecks(config: NodeConfig, control: TorControl | undefined, isRunning: boolean, options: AbortOptions): Promise<{ checks: DoctorCheck[]; published: OwnService[] }> {
+async function onionServiceChecks(config: NodeConfig, control: TorControl | undefined, isRunning: boolean, options: DoctorOptions): Promise<{ checks: DoctorCheck[]; published: OwnService[] }> {
   const checks: DoctorCheck[] = [];
   const candidates: (OwnService & { note?: string })[] = [];
   if (config.tor.onion) {
@@ -155,21 +158,41 @@ async function onionServiceChecks(config: NodeConfig, control: TorControl | unde
     candidates.push({ name: s.name, serviceId: s.current.serviceId, port: s.virtualPort, ...(s.clientAuth ? { note: 'client auth' } : {}) });
   }
   const published: OwnService[] = [];
-  for (const c of candidates) {
+  // A service added moments ago has no descriptor yet: watch for its upload (subscribed before asking tor).
+  const watcher = control && isRunning && candidates.length > 0 ? await HsDescWatcher.start(control, options) : undefined;
+  const deadline = withTimeout(options.signal, options.publishWaitMs ?? DOCTOR_DEFAULTS.publishWaitMs);
+  try {
+    for (const c of candidates) await checkOne(c);
+  } finally {
+    await watcher?.close();
+  }
+  return { checks, published };
+
+  async function checkOne(c: OwnService & { note?: string }): Promise<void> {
     const id = `onion-service:${c.name}`;
     const address = `${c.serviceId}.onion`;
     if (!isRunning) {
       checks.push(check(id, 'warning', `${address} is not published: the node is not running`, `start the node: veil run ${config.nodeDir}`));
     } else if (!control) {
       checks.push(check(id, 'skipped', `${address}: cannot ask tor (no control connection)`, 'fix the tor-control check first'));
-    } else if (await isDescriptorPublished(control, c.serviceId, options)) {
+    } else if ((await isDescriptorPublished(control, c.serviceId, options)) || (await uploadedSoon(c.serviceId))) {
       checks.push(check(id, 'ok', `${address} is published (descriptor built and uploaded by tor)`));
       if (!c.note) published.push(c);
     } else {
       checks.push(check(id, 'failure', `${address} is not published by tor`, 'look at the node log (VEIL_LOG=debug veil run) and `veil onion list`; restart the node to republish'));
     }
   }
-  return { checks, published };
+
+  async function uploadedSoon(serviceId: string): Promise<boolean> {
+    if (!watcher) return false;
+    try {
+      await watcher.uploaded(serviceId, { signal: deadline });
+      return true;
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      return false;
+    }
+  }
 }
 
 async function socksCheck(config: NodeConfig, control: TorControl | undefined, targets: readonly OwnService[], options: DoctorOptions): Promise<DoctorCheck> {

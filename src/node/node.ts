@@ -7,14 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Scope, VeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, formatConnectionHint, type NodeConfig } from '../config/index.js';
-import { Router, createDirectDialerDangerously, listenHttp, type HttpListener, type RouterDialers } from '../net/index.js';
+import { createStreamHttpServer, listenHttp, type HttpListener, type Router } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { createGatewayHandler } from '../gateway/index.js';
 import { createNameResolver } from '../names/index.js';
-import { TorSupervisor } from './tor-supervisor.js';
+import { openTransports } from './transports.js';
+import { readSavedServices } from './onion-registry.js';
+import { republishSavedOnionServices, type SavedOnionPublisher } from './onion-publisher.js';
+import { buildRouter } from './peer-client.js';
+import { createPeerService, sendJson } from './peer-service.js';
 import { publishOnionService, type PublishedOnion } from './onion-service.js';
 import { buildStatus, type NodeStatus } from './status.js';
 import { readTestnetJoin, type TestnetJoin } from './testnet-join.js';
@@ -48,11 +51,6 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
-}
 
 /** Starts the node in `nodeDir`. Throws VEIL_CONFIG_* before opening any socket; honours `signal`. */
 export async function startNode(nodeDir: string, options: StartNodeOptions = {}): Promise<RunningNode> {
@@ -68,32 +66,19 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
   const scope = new Scope();
   const started = Date.now();
   try {
-    // 1. Tor.
-    let tor: TorSupervisor | undefined;
-    const handlers = config.connectionHandlers;
-    const needsTor = config.tor.enabled && (config.tor.launch || config.tor.onion !== undefined || config.tor.controlPort !== undefined || handlers.tcp.handler === 'tor');
-    const wantsTor = config.tor.enabled && handlers.tor.handler === 'tor';
-    if (needsTor || wantsTor) {
-      try {
-        tor = scope.adopt(
-          await TorSupervisor.start(config, {
-            signal: options.signal,
-            onProgress: options.onProgress,
-            launchTorrcLines: join_?.torrcLines,
-            allowPublicNetwork: !join_ && options.allowPublicNetwork === true,
-          }),
-        );
-      } catch (err) {
-        if (needsTor) throw err;
-        log.warn('Tor is not available; tor: hints will not be reachable:', (err as Error).message);
-      }
-    }
+    // 1. Tor and I2P.
+    const hasSavedOnions = (await readSavedServices(nodeDir)).services.length > 0;
+    const { tor, i2p } = await openTransports(config, scope, {
+      requireTor: hasSavedOnions,
+      join: join_,
+      allowPublicNetwork: options.allowPublicNetwork === true,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
 
-    // 2. Peer listeners (tub.port). For now they serve the node's identity; the grid adds its API here.
-    const peerHandler = (req: IncomingMessage, res: ServerResponse): void => {
-      if (req.method === 'GET' && req.url === '/veil/v1/node') sendJson(res, 200, { nickname: config.node.nickname, version });
-      else sendJson(res, 404, { error: 'not found' });
-    };
+    // 2. Peer listeners (tub.port): TCP listeners, the onion service's local port, and I2P streams.
+    const peers = scope.adopt(createPeerService(config, version));
+    const peerHandler = peers.handler;
     const listeners: HttpListener[] = [];
     if (config.node.tubPort.kind === 'listeners') {
       for (const l of config.node.tubPort.listeners) {
@@ -102,8 +87,11 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
         else if (l.kind === 'tor') {
           if (!config.tor.onion) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:tor without [tor] onion');
           listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, peerHandler, options)));
+        } else if (l.kind === 'i2p') {
+          if (!i2p) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:i2p without an I2P session');
+          const streams = scope.adopt(createStreamHttpServer(peerHandler));
+          i2p.serve((stream) => streams.accept(stream));
         }
-        // listen:i2p is served through the SAM bridge (issue #7).
       }
     }
 
@@ -127,20 +115,25 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       if (!onion) throw new VeilError('VEIL_NODE_TOR_REQUIRED', 'the onion service could not be published', { hint: 'check the log above; `veil doctor` will say more' });
     }
 
+    // 3b. Onion services saved with `veil onion add`, republished after every (re)connect to tor.
+    let saved: SavedOnionPublisher | undefined;
+    if (tor) {
+      await tor.onReady(async (access, signal) => {
+        await saved?.close();
+        saved = undefined;
+        if (!access.control) return; // a SOCKS-only tor cannot publish: `veil doctor` reports it
+        saved = await republishSavedOnionServices(access.control, nodeDir, { signal, onProgress: options.onProgress });
+      });
+      scope.defer(() => saved?.close());
+    }
+
     // 4. The router: the only way this node dials peers.
-    const dialers: RouterDialers = {
-      direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined,
-      tor: tor?.dialer(),
-    };
-    const router = new Router(
-      { revealIpAddress: config.node.revealIpAddress, handlers: config.connectionHandlers, allowLoopbackExit: config.testnet.allowLoopbackExit },
-      dialers,
-    );
+    const router = buildRouter(config, tor, i2p);
 
     // 5. Web port: gateway and status, on loopback by default.
     let webUrl: string | undefined;
     const status = (): NodeStatus =>
-      buildStatus({ config, version, startedAt: started, tor, onion, listeners, webUrl, router });
+      buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router });
     if (config.node.webPort) {
       const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
       // /ipns/: local IPNS records and DNSLink over DoH through the router (src/names).

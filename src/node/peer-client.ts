@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import { Scope, VeilError, raceAbort, throwIfAborted, withTimeout, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, parseConnectionHints, type NodeConfig } from '../config/index.js';
 import { Router, createDirectDialerDangerously, type HintAttempt, type Transport } from '../net/index.js';
-import { TorSupervisor } from './tor-supervisor.js';
+import type { TorSupervisor } from './tor-supervisor.js';
+import type { I2pRuntime } from './i2p-runtime.js';
+import { openTransports } from './transports.js';
 import { readTestnetJoin } from './testnet-join.js';
 
 export interface PingResult {
@@ -21,10 +23,10 @@ export interface PingResult {
 }
 
 /** Builds the router for `config`: the direct dialer only when the node reveals its IP. */
-export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined): Router {
+export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined, i2p: I2pRuntime | undefined): Router {
   return new Router(
     { revealIpAddress: config.node.revealIpAddress, handlers: config.connectionHandlers, allowLoopbackExit: config.testnet.allowLoopbackExit },
-    { direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined, tor: tor?.dialer() },
+    { direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined, tor: tor?.dialer(), i2p: i2p?.dialer() },
   );
 }
 
@@ -67,11 +69,10 @@ export async function pingPeer(nodeDir: string, hintsText: string, options: Abor
   const signal = withTimeout(options.signal, options.timeoutMs ?? 120_000);
   const join = await readTestnetJoin(config, options);
   await using scope = new Scope();
-  let tor: TorSupervisor | undefined;
-  if (config.tor.enabled && (config.connectionHandlers.tcp.handler === 'tor' || hints.some((h) => h.kind === 'tor'))) {
-    tor = scope.adopt(await TorSupervisor.start(config, { signal, launchTorrcLines: join?.torrcLines, allowPublicNetwork: false }));
-  }
-  const router = buildRouter(config, tor);
+  const kinds = new Set<'tor' | 'i2p'>();
+  for (const h of hints) if (h.kind === 'tor' || h.kind === 'i2p') kinds.add(h.kind);
+  const { tor, i2p } = await openTransports(config, scope, { join, allowPublicNetwork: false, signal, onlyFor: kinds });
+  const router = buildRouter(config, tor, i2p);
   const started = Date.now();
   const routed = await router.dialFirst(hints, { peerId: hintsText, signal });
   try {

@@ -6,6 +6,8 @@ import type { NodeConfig } from '../config/index.js';
 import type { HttpListener, Router } from '../net/index.js';
 import type { TorSupervisor } from './tor-supervisor.js';
 import type { PublishedOnion } from './onion-service.js';
+import type { I2pRuntime } from './i2p-runtime.js';
+import type { SavedOnionPublisher } from './onion-publisher.js';
 
 export interface NodeStatus {
   readonly version: string;
@@ -22,7 +24,10 @@ export interface NodeStatus {
     readonly socks: string | undefined;
     readonly lastError: string | undefined;
   } | undefined;
+  readonly i2p: { readonly state: string; readonly address: string | undefined; readonly sam: string; readonly lastError: string | undefined } | undefined;
   readonly onionService: { readonly address: string; readonly state: string } | undefined;
+  /** Services added with `veil onion add`, as the running node publishes them. */
+  readonly savedOnionServices: readonly { readonly name: string; readonly address: string; readonly state: string }[];
   readonly listeners: readonly string[];
   readonly webUrl: string | undefined;
   /** For each hint type: "via tor", "via i2p", "direct", or "not used: <reason>". */
@@ -36,7 +41,9 @@ export interface StatusInputs {
   readonly version: string;
   readonly startedAt: number;
   readonly tor: TorSupervisor | undefined;
+  readonly i2p: I2pRuntime | undefined;
   readonly onion: PublishedOnion | undefined;
+  readonly saved: SavedOnionPublisher | undefined;
   readonly listeners: readonly HttpListener[];
   readonly webUrl: string | undefined;
   readonly router: Router;
@@ -64,7 +71,9 @@ export function buildStatus(i: StatusInputs): NodeStatus {
           lastError: i.tor.lastError,
         }
       : undefined,
+    i2p: i.i2p ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, lastError: i.i2p.lastError } : undefined,
     onionService: i.onion ? { address: i.onion.address, state: i.onion.state } : undefined,
+    savedOnionServices: (i.saved?.published() ?? []).map((p) => ({ name: p.name, address: `${p.serviceId}.onion`, state: String(p.state) })),
     listeners: i.listeners.map((l) => l.url),
     webUrl: i.webUrl,
     handlers,

@@ -4,7 +4,7 @@
  * (republishing onion services). The Tor dialer it hands out always uses the current SOCKS endpoint.
  */
 import type { Duplex } from 'node:stream';
-import { VeilError, delay, isVeilError, logger, report, type Closable, type ProgressOptions } from '../core/index.js';
+import { VeilError, anySignal, delay, isVeilError, logger, report, type Closable, type ProgressOptions } from '../core/index.js';
 import { formatLocalEndpoint, type NodeConfig } from '../config/index.js';
 import { waitForBootstrap } from '../tor/index.js';
 import { createTorDialer, type Dialer, type DialOptions } from '../net/index.js';
@@ -62,7 +62,7 @@ export class TorSupervisor implements Closable {
   }
 
   async #connect(signal: AbortSignal | undefined): Promise<void> {
-    const combined = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
+    const combined = anySignal([signal, this.#stop.signal]);
     const access = await openTorAccess(this.#config.tor, { ...this.#options, signal: combined });
     this.#access = access;
     if (access.control) {

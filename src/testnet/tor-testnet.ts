@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   abortError,
+  anySignal,
   delay,
   logger,
   report,
@@ -122,7 +123,7 @@ class TestnetStart {
     this.#tools = tools;
     this.#options = options;
     const deadline = withTimeout(options.signal, options.readyTimeoutMs ?? TESTNET_DEFAULTS.readyTimeoutMs);
-    this.#signal = deadline ? AbortSignal.any([deadline, this.#failure.signal]) : this.#failure.signal;
+    this.#signal = anySignal([deadline, this.#failure.signal]);
   }
 
   async run(): Promise<void> {

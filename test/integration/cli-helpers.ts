@@ -112,3 +112,26 @@ export class VeilRun {
     if (this.#traceDir) rmSync(this.#traceDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * GET `url` through a Tor SOCKS port with curl (a tool we did not write). A freshly published onion service is not
+ * on every HSDir at once, so a few attempts are made, 2 s apart (each bounded by `maxTimeS`).
+ */
+export async function curlViaTor(socksPort: number, url: string, options: { attempts?: number; maxTimeS?: number } = {}): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const attempts = options.attempts ?? 5;
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await new Promise<string>((resolve, reject) =>
+        execFile('curl', ['-sS', '--fail', '--max-time', String(options.maxTimeS ?? 45), '--socks5-hostname', `127.0.0.1:${socksPort}`, url], (err, stdout, stderr) =>
+          err ? reject(new Error(`curl: ${stderr.trim() || err.message}`)) : resolve(stdout),
+        ),
+      );
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  throw last;
+}

@@ -5,18 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { getTorTestnet } from './testnet-env.js';
-import { veil, VeilRun } from './cli-helpers.js';
+import { curlViaTor, veil, VeilRun } from './cli-helpers.js';
 import { allocatePort, connectLocal } from '../../src/net/index.js';
 import { launchTor, type LaunchedTor } from '../../src/tor/index.js';
 import type { NodeStatus } from '../../src/node/index.js';
 
-const run = promisify(execFile);
 const tor = getTorTestnet();
 const clientB = tor.clients[1]!;
 let root: string;
@@ -27,8 +24,7 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 async function fetchNode(onion: string): Promise<{ nickname: string }> {
-  const { stdout } = await run('curl', ['-sS', '--max-time', '120', '--retry', '3', '--retry-all-errors', '--socks5-hostname', `127.0.0.1:${clientB.socksPort}`, `http://${onion}:3457/veil/v1/node`]);
-  return JSON.parse(stdout) as { nickname: string };
+  return JSON.parse(await curlViaTor(clientB.socksPort, `http://${onion}:3457/veil/v1/node`)) as { nickname: string };
 }
 
 async function statusOf(nodeDir: string): Promise<NodeStatus> {

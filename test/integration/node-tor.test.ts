@@ -5,18 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { getTorTestnet } from './testnet-env.js';
-import { veil, VeilRun } from './cli-helpers.js';
+import { curlViaTor, veil, VeilRun } from './cli-helpers.js';
 import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { allocatePort } from '../../src/net/index.js';
 
-const run = promisify(execFile);
 const tor = getTorTestnet();
 const [clientA, clientB] = tor.clients;
 assert.ok(clientA && clientB, 'the private network needs two clients');
@@ -84,7 +81,7 @@ test('create-node --listen=tor --hide-ip; run; reachable through another client;
     assert.equal(s.tor.state, 'ready');
 
     // Through the other client's SOCKS port with curl (not our code).
-    const { stdout } = await run('curl', ['-sS', '--max-time', '90', '--socks5-hostname', `127.0.0.1:${clientB!.socksPort}`, `http://${onion}:3457/veil/v1/node`]);
+    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`);
     assert.equal((JSON.parse(stdout) as { nickname: string }).nickname, 'onion-server');
 
     // The hiding client reaches the server by its tor: hint, and a loopback HTTP server by a tcp: hint through
@@ -113,7 +110,7 @@ test('create-node --listen=tor --hide-ip; run; reachable through another client;
   try {
     await again.ready();
     assert.match(again.stdout, new RegExp(`onion service: ${onion}`));
-    const { stdout } = await run('curl', ['-sS', '--max-time', '90', '--socks5-hostname', `127.0.0.1:${clientB!.socksPort}`, `http://${onion}:3457/veil/v1/node`]);
+    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`);
     assert.equal((JSON.parse(stdout) as { nickname: string }).nickname, 'onion-server');
   } finally {
     assert.equal(await again.stop(), 0, again.stderr);

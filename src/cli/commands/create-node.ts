@@ -12,6 +12,8 @@ const COMMON_OPTIONS = {
   'tor-executable': { type: 'string' },
   'testnet-join': { type: 'string' },
   'allow-loopback-exit': { type: 'boolean' },
+  'i2p-sam-port': { type: 'string' },
+  tcp: { type: 'string' },
 } as const;
 
 const LISTEN_OPTIONS = {
@@ -20,7 +22,6 @@ const LISTEN_OPTIONS = {
   location: { type: 'string' },
   hostname: { type: 'string' },
   'i2p-launch': { type: 'boolean' },
-  'i2p-sam-port': { type: 'string' },
   'i2p-executable': { type: 'string' },
   'no-storage': { type: 'boolean' },
 } as const;
@@ -30,6 +31,8 @@ const COMMON_HELP = `options:
   --introducer=FURL         the grid's introducer (pb://KEYHASH@HINTS/SWISSNUM)
   --hide-ip                 refuse to reveal this node's IP: sets reveal-IP-address = false and [connections] tcp = tor
   --webport=ENDPOINT        gateway and status listener (default tcp:8080:interface=127.0.0.1; "disabled" for none)
+  --tcp=tor|disabled        with --hide-ip: reach tcp: hints through Tor (default), or not at all (I2P-only)
+  --i2p-sam-port=EP         the SAM bridge of a running I2P router (default tcp:127.0.0.1:7656)
   --tor-launch              launch a private tor for this node (data in NODEDIR/private/tor-statedir)
   --tor-control-port=EP     use the running tor at this control endpoint (tcp:HOST:PORT or unix:PATH)
   --tor-executable=PATH     tor binary for --tor-launch
@@ -41,7 +44,6 @@ const LISTEN_HELP = `  --listen=tcp,tor,i2p,none where peers reach this node (de
   --port=ENDPOINT           listener, written verbatim as tub.port (with --location)
   --location=HINTS          connection hints, written verbatim as tub.location (with --port)
   --i2p-launch              launch a private i2pd for this node
-  --i2p-sam-port=EP         the SAM bridge of a running I2P router (default tcp:127.0.0.1:7656)
   --i2p-executable=PATH     i2pd binary for --i2p-launch
   --no-storage              do not offer storage to other nodes`;
 
@@ -69,6 +71,7 @@ async function run(kind: NodeKind, ctx: CommandContext): Promise<number> {
     i2pSamPort: str(v['i2p-sam-port']),
     i2pExecutable: str(v['i2p-executable']),
     storage: v['no-storage'] === true ? false : undefined,
+    tcp: str(v['tcp']),
     testnet: { join: str(v['testnet-join']), allowLoopbackExit: v['allow-loopback-exit'] === true },
     // A tor launched for create-node joins the public network only from a terminal outside a test run.
     allowPublicNetwork: ctx.io.env['VEIL_TESTNET'] === undefined,

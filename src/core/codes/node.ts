@@ -52,4 +52,9 @@ export const NODE_CODES = codeTable({
     summary: 'A peer answered with something Veil does not understand (wrong status, malformed or oversized body).',
     hint: 'the peer may run an incompatible version or not be a Veil node; check the connection hint',
   },
+  VEIL_NODE_I2P_UNAVAILABLE: {
+    category: 'local-daemon',
+    summary: 'The node needs its I2P session (to listen on or dial an i2p: hint) but the SAM bridge is not configured or not ready.',
+    hint: 'check that i2pd runs with SAM enabled and that [i2p] sam.port in veil.cfg points at it (`veil doctor` checks it)',
+  },
 });
