@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { VeilError, delay, isVeilError, logger, sensitive, throwIfAborted, type AbortOptions } from '../core/index.js';
 import type { ConnectionHandlers, ConnectionHint, HandlerKind } from '../config/index.js';
 import { formatConnectionHint, torExitRefusal } from '../config/index.js';
-import type { Dialer } from './dialer.js';
+import type { Dialer, DialOptions } from './dialer.js';
 
 const log = logger('veil:net:router');
 
@@ -79,6 +79,23 @@ export interface HintAttempt {
   readonly outcome: string;
 }
 
+/**
+ * Dials through `dialer`, retrying Tor's transient onion service failures: a freshly published service is not on
+ * every HSDir at once (clients and services may briefly disagree on the hash ring), and Tor then answers
+ * "descriptor not found" at once. Other errors are thrown as they come. Honours `signal`.
+ */
+export async function dialRetryingOnions(dialer: Dialer, host: string, port: number, options: DialOptions = {}): Promise<Duplex> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dialer.dial(host, port, options);
+    } catch (err) {
+      if (attempt >= ONION_RETRY_ATTEMPTS || !isVeilError(err) || !RETRYABLE_ONION_CODES.has(err.code)) throw err;
+      log.debug('onion service not reachable yet, retrying:', err.code);
+      await delay(ONION_RETRY_DELAY_MS * attempt, { signal: options.signal });
+    }
+  }
+}
+
 export class Router {
   readonly #policy: RouterPolicy;
   readonly #dialers: RouterDialers;
@@ -125,22 +142,12 @@ export class Router {
     }
     const dialer = this.#dialers[d.transport]!;
     log.debug('dialing', sensitive(formatConnectionHint(hint)), 'via', d.transport);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const stream = await dialer.dial(d.host, d.port, {
-          isolationToken: this.isolationToken(options.peerId),
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-        });
-        return { stream, transport: d.transport, hint };
-      } catch (err) {
-        // A freshly published onion service is not on every HSDir at once (clients and services may briefly
-        // disagree on the hash ring): Tor then answers "descriptor not found" at once. Retry a few times.
-        if (attempt >= ONION_RETRY_ATTEMPTS || !isVeilError(err) || !RETRYABLE_ONION_CODES.has(err.code)) throw err;
-        log.debug('onion service not reachable yet, retrying:', err.code);
-        await delay(ONION_RETRY_DELAY_MS * attempt, { signal: options.signal });
-      }
-    }
+    const stream = await dialRetryingOnions(dialer, d.host, d.port, {
+      isolationToken: this.isolationToken(options.peerId),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    return { stream, transport: d.transport, hint };
   }
 
   /**

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { VeilError, isVeilError, logger, throwIfAborted, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONFIG_FILE, formatLocalEndpoint, loadNodeConfig, parseNodeConfig, readIni, type LocalEndpoint, type NodeConfig } from '../config/index.js';
 import { HsDescWatcher, openTorControl, parseBootstrapStatus, parseReplyArguments, type TorControl } from '../tor/index.js';
-import { connectLocal, createTorDialer } from '../net/index.js';
+import { connectLocal, createTorDialer, dialRetryingOnions } from '../net/index.js';
 import { bootstrapCheck, check, circuitCheck, configCheck, controlErrorCheck, hasFailure, torBinaryCheck, webPortCheck, type DoctorCheck } from './doctor-checks.js';
 import { findNodeTorControl, runningNodePid } from './onion-node-tor.js';
 import { isDescriptorPublished } from './onion-manager.js';
@@ -233,7 +233,7 @@ async function socksCheck(config: NodeConfig, control: TorControl | undefined, t
   }
   const started = Date.now();
   try {
-    const stream = await createTorDialer({ socks }).dial(`${target.serviceId}.onion`, target.port, { signal });
+    const stream = await dialRetryingOnions(createTorDialer({ socks }), `${target.serviceId}.onion`, target.port, { signal });
     stream.destroy();
     return check(id, 'ok', `SOCKS port ${endpoint} works: test circuit to this node's onion service "${target.name}" in ${Date.now() - started} ms`);
   } catch (err) {

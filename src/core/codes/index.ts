@@ -16,9 +16,10 @@ import { NODE_CODES } from './node.js';
 import { NAMES_CODES } from './names.js';
 import { HTTP_CODES } from './http.js';
 import { ONION_CODES } from './onion.js';
+import { GRID_CODES } from './grid.js';
 import type { CodeEntry } from './types.js';
 
-const TABLES = [CORE_CODES, NODE_CODES, NET_CODES, CONFIG_CODES, I2P_CODES, TOR_CONTROL_CODES, CONTENT_CODES, GATEWAY_CODES, TESTNET_CODES, SOCKS_CODES, ONION_CODES, NAMES_CODES, HTTP_CODES] as const;
+const TABLES = [CORE_CODES, NODE_CODES, NET_CODES, CONFIG_CODES, I2P_CODES, TOR_CONTROL_CODES, CONTENT_CODES, GATEWAY_CODES, TESTNET_CODES, SOCKS_CODES, ONION_CODES, NAMES_CODES, HTTP_CODES, GRID_CODES] as const;
 
 type Merge<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? keyof H | Merge<R> : never;
 export type VeilErrorCode = Merge<typeof TABLES> & string;

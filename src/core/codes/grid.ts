@@ -1,0 +1,45 @@
+import { codeTable } from './types.js';
+
+/** Codes owned by src/grid (service addresses, the storage server, uploads and downloads) and pinned TLS in src/net. */
+export const GRID_CODES = codeTable({
+  VEIL_PEER_KEY_MISMATCH: {
+    category: 'peer',
+    summary: 'A grid server\'s TLS key does not match the key hash pinned in its service address (pb://KEYHASH@...); nothing was sent.',
+    hint: 'check the fURL: a different key means a different server (or an attacker); get the current fURL from the server operator',
+  },
+  VEIL_GRID_ADDRESS_INVALID: {
+    category: 'input',
+    summary: 'A service address is not of the form pb://KEYHASH@HINTS/SWISSNUM (KEYHASH: 52 base32 characters).',
+    hint: 'copy the whole fURL from the server\'s NODEDIR/private/storage.furl',
+  },
+  VEIL_GRID_UNAUTHORIZED: {
+    category: 'peer',
+    summary: 'A grid server refused the request: the swissnum of the service address is wrong.',
+    hint: 'get the current fURL from the server operator (NODEDIR/private/storage.furl)',
+  },
+  VEIL_GRID_SERVER_REFUSED: {
+    category: 'peer',
+    summary: 'A storage server refused or failed a request (no space left, block too large, block does not match its CID, server error).',
+    hint: 'the message gives the server\'s reason; try other servers or ask the operator',
+  },
+  VEIL_GRID_NO_SERVERS: {
+    category: 'config',
+    summary: 'Fewer storage servers are known than [client] shares.happy requires.',
+    hint: 'give more servers with --server FURL, or lower [client] shares.happy in veil.cfg',
+  },
+  VEIL_GRID_NOT_HAPPY: {
+    category: 'network',
+    summary: 'An upload reached fewer distinct servers holding a full copy than [client] shares.happy requires.',
+    hint: 'the message lists each server\'s failure; check that the servers are running and reachable, then retry',
+  },
+  VEIL_GRID_BLOCK_UNAVAILABLE: {
+    category: 'network',
+    summary: 'No known storage server returned a valid copy of a block.',
+    hint: 'check that the servers holding the file are running; the message lists each server\'s answer',
+  },
+  VEIL_GRID_CAP_INVALID: {
+    category: 'input',
+    summary: 'A capability is neither veil:chk:KEY:CID nor a CID.',
+    hint: 'copy the whole capability printed by `veil put`',
+  },
+});

@@ -1,0 +1,81 @@
+/**
+ * Private files (issue #4 §4): Tahoe-style convergent encryption. The key is HMAC-SHA256(convergence secret,
+ * SHA-256(plaintext)): the same file uploaded by the same node gives the same ciphertext (deduplication), while
+ * other nodes (other secrets) cannot confirm a guess of the content. The ciphertext is AES-256-CTR with a zero IV;
+ * this is safe because a key is only ever used for one plaintext (it is derived from it). Servers see only
+ * ciphertext and CIDs. The read capability is `veil:chk:<base32 key>:<CID>`.
+ */
+import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VeilError, quoteUntrusted, throwIfAborted, type AbortOptions } from '../core/index.js';
+import { parseCid, type CID } from '../content/index.js';
+import { base32, fromBase32 } from './base32.js';
+
+export const CONVERGENCE_FILE = 'private/convergence';
+const ZERO_IV = Buffer.alloc(16);
+
+export type Capability = { readonly kind: 'chk'; readonly key: Uint8Array; readonly cid: CID } | { readonly kind: 'public'; readonly cid: CID };
+
+/** Reads NODEDIR/private/convergence (base32 of 32 bytes), creating it on first use (mode 0600). */
+export async function loadOrCreateConvergenceSecret(nodeDir: string): Promise<Uint8Array> {
+  const file = join(nodeDir, CONVERGENCE_FILE);
+  try {
+    const bytes = fromBase32((await readFile(file, 'utf8')).trim());
+    if (!bytes || bytes.length !== 32) throw new VeilError('VEIL_NODE_KEY_UNREADABLE', `${file} is not a convergence secret (base32 of 32 bytes)`);
+    return bytes;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const secret = randomBytes(32);
+    await writeFile(file, `${base32(secret)}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+/** SHA-256 of a file's content, streamed. Honours `signal`. */
+export async function hashFile(path: string, options: AbortOptions = {}): Promise<Uint8Array> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { signal: options.signal }) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest();
+}
+
+/** The convergent key: HMAC-SHA256(secret, "veil-chk-v1" || SHA-256(plaintext)). */
+export function convergentKey(secret: Uint8Array, plaintextSha256: Uint8Array): Uint8Array {
+  return createHmac('sha256', secret).update('veil-chk-v1').update(plaintextSha256).digest();
+}
+
+/** AES-256-CTR over a byte stream (encryption and decryption are the same operation). */
+export async function* aesCtr(key: Uint8Array, source: AsyncIterable<Uint8Array>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  const cipher = createCipheriv('aes-256-ctr', key, ZERO_IV);
+  for await (const chunk of source) {
+    throwIfAborted(options.signal, 'encrypt');
+    const out = cipher.update(chunk);
+    if (out.length > 0) yield out;
+  }
+  const tail = cipher.final();
+  if (tail.length > 0) yield tail;
+}
+
+/** Decryption: in CTR mode it is the same keystream XOR as encryption. */
+export const decryptCtr = aesCtr;
+
+export function formatCapability(cap: Capability): string {
+  return cap.kind === 'chk' ? `veil:chk:${base32(cap.key)}:${cap.cid.toString()}` : cap.cid.toString();
+}
+
+/** Parses `veil:chk:KEY:CID`, `/ipfs/CID` or a bare CID. Throws VEIL_GRID_CAP_INVALID. */
+export function parseCapability(text: string): Capability {
+  const t = text.trim();
+  try {
+    if (t.startsWith('veil:chk:')) {
+      const [key = '', cid = '', ...rest] = t.slice('veil:chk:'.length).split(':');
+      const bytes = fromBase32(key);
+      if (!bytes || bytes.length !== 32 || rest.length > 0) throw new Error('bad key');
+      return { kind: 'chk', key: bytes, cid: parseCid(cid) };
+    }
+    return { kind: 'public', cid: parseCid(t.startsWith('/ipfs/') ? t.slice('/ipfs/'.length) : t) };
+  } catch (err) {
+    throw new VeilError('VEIL_GRID_CAP_INVALID', `${quoteUntrusted(t)} is not a capability (veil:chk:KEY:CID) or a CID`, { cause: err });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * HTTPS to grid peers whose TLS key is pinned (issue #4 §1): the server's certificate is self-signed, so no CA
+ * decides trust; instead the SHA-256 of its SubjectPublicKeyInfo, base32 (the KEYHASH of a `pb://` service
+ * address), must equal the pinned value, checked after the handshake and before a single request byte is sent.
+ * Streams come from the router (routerStreamOpener), so the peer is reached through whatever its hint needs.
+ */
+import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { Agent } from 'undici';
+import { VeilError, abortError, withTimeout, type AbortOptions } from '../core/index.js';
+import { HTTP_CLIENT_DEFAULTS, type StreamOpener } from './http-over-dialer.js';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** base32 (RFC 4648, lower case, unpadded) SHA-256 of a SubjectPublicKeyInfo DER. */
+export function spkiKeyHash(spkiDer: Uint8Array): string {
+  const digest = createHash('sha256').update(spkiDer).digest();
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of digest) {
+    value = ((value << 8) | b) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * Runs a TLS 1.3 client handshake over `stream` and checks the server key against `keyHash`. Throws
+ * VEIL_PEER_KEY_MISMATCH (the stream is destroyed, nothing was sent), VEIL_HTTP_REQUEST_FAILED for handshake
+ * errors, VEIL_ABORTED / VEIL_TIMEOUT. Honours `signal`.
+ */
+export function startPinnedTls(stream: Duplex, keyHash: string, options: AbortOptions = {}): Promise<TLSSocket> {
+  const { signal } = options;
+  if (signal?.aborted) {
+    stream.destroy();
+    return Promise.reject(abortError(signal, 'TLS handshake'));
+  }
+  return new Promise<TLSSocket>((resolve, reject) => {
+    // Trust comes from the pin below, not from a CA: the certificate chain is not verified.
+    const tls = tlsConnect({ socket: stream as Socket, rejectUnauthorized: false, minVersion: 'TLSv1.3', ALPNProtocols: ['http/1.1'] });
+    const cleanup = (): void => {
+      tls.off('secureConnect', onSecure);
+      tls.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: VeilError): void => {
+      cleanup();
+      tls.destroy();
+      stream.destroy();
+      reject(err);
+    };
+    const onSecure = (): void => {
+      const cert = tls.getPeerX509Certificate();
+      const got = cert ? spkiKeyHash(cert.publicKey.export({ type: 'spki', format: 'der' })) : '(no certificate)';
+      if (got !== keyHash) {
+        fail(new VeilError('VEIL_PEER_KEY_MISMATCH', `the server's TLS key does not match the pinned key hash (got ${got.slice(0, 12)}…, want ${keyHash.slice(0, 12)}…)`));
+        return;
+      }
+      cleanup();
+      resolve(tls);
+    };
+    const onError = (err: Error): void => fail(new VeilError('VEIL_HTTP_REQUEST_FAILED', `TLS handshake with a grid peer failed: ${err.message}`, { cause: err }));
+    const onAbort = (): void => fail(abortError(signal!, 'TLS handshake'));
+    tls.once('secureConnect', onSecure);
+    tls.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface PinnedAgentOptions {
+  readonly open: StreamOpener;
+  /** The KEYHASH every connection's server key must have. */
+  readonly keyHash: string;
+  readonly connectTimeoutMs?: number | undefined;
+  /** Parallel connections to the one server (default 2). */
+  readonly connections?: number | undefined;
+}
+
+/**
+ * An undici Agent for `https://` URLs of one pinned grid server. The URL's host and port are handed to `open`
+ * unresolved. The caller owns it: `await agent.close()`.
+ */
+export function createPinnedAgent(options: PinnedAgentOptions): Agent {
+  const connectTimeoutMs = options.connectTimeoutMs ?? HTTP_CLIENT_DEFAULTS.connectTimeoutMs;
+  return new Agent({
+    keepAliveTimeout: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
+    connections: options.connections ?? 2,
+    connect: (opts, callback) => {
+      const signal = withTimeout(undefined, connectTimeoutMs);
+      const run = async (): Promise<Socket> => {
+        if (opts.protocol !== 'https:') throw new VeilError('VEIL_INPUT_INVALID', 'grid requests are always https');
+        const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
+        const port = Number(opts.port || 443);
+        const stream = await options.open(host, port, { signal });
+        const tls = await startPinnedTls(stream, options.keyHash, { signal });
+        return tls as unknown as Socket;
+      };
+      run().then(
+        (socket) => callback(null, socket),
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+      );
+    },
+  });
+}
