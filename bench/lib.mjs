@@ -179,3 +179,24 @@ export function table(header, rows) {
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(all[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...all.slice(1).map(line)].join('\n');
 }
+
+/** Top self-time functions of a CPU profile (.cpuprofile JSON). */
+export function summarizeProfile(file, top = 8) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = prof.timeDeltas;
+  prof.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const cf = n.callFrame;
+    const where = cf.url ? cf.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/') : '(native)';
+    const key = `${cf.functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, us]) => ({ fn, percent: Math.round((1000 * us) / total) / 10 }));
+}
+

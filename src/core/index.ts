@@ -10,3 +10,4 @@ export { logger, Logger, sensitive, Sensitive, setLogSink, setLogLevel, getLogLe
 export type { LogLevel, LogRecord, LogSink } from './logger.js';
 export { report } from './progress.js';
 export type { ProgressEvent, ProgressListener, ProgressOptions } from './progress.js';
+export { base32Encode, base32Decode } from './base32.js';

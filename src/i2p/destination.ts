@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { VeilError, quoteUntrusted } from '../core/index.js';
+import { base32Encode } from '../core/base32.js';
 
 const KEYS_BYTES = 384;
 const CERT_HEADER_BYTES = 3;
@@ -34,7 +35,6 @@ const MAX_BLOB_CHARS = 8192;
 
 const I2P_BASE64 = /^[A-Za-z0-9\-~]*={0,2}$/;
 const B32_ADDRESS = /^[a-z2-7]{52}\.b32\.i2p$/;
-const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** Encodes bytes in I2P base64 (with `=` padding, as I2P does). */
 export function toI2pBase64(bytes: Uint8Array): string {
@@ -54,23 +54,6 @@ export function fromI2pBase64(text: string): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** RFC 4648 base32, lower case, no padding. */
-export function toBase32(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let acc = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    acc &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(acc << (5 - bits)) & 31];
-  return out;
-}
 
 /** Size in bytes of the destination at the start of `bytes` (384 + 3 + certificate length). */
 export function destinationLength(bytes: Uint8Array): number {
@@ -134,7 +117,7 @@ export function publicDestinationOf(privateKeyBase64: string): string {
 /** `<52 base32 chars>.b32.i2p` for a destination given as I2P base64 or bytes. */
 export function b32Address(destination: string | Uint8Array): string {
   const bytes = typeof destination === 'string' ? parseDestination(destination) : destination;
-  return `${toBase32(createHash('sha256').update(bytes).digest())}.b32.i2p`;
+  return `${base32Encode(createHash('sha256').update(bytes).digest())}.b32.i2p`;
 }
 
 /** True for a well-formed `.b32.i2p` address (lower case; 52 characters; not the longer encrypted b33 form). */

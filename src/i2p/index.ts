@@ -4,7 +4,7 @@
  * never starts an i2pd that could reach the public I2P network unless the caller explicitly allows it.
  */
 export * from './sam/index.js';
-export { toI2pBase64, fromI2pBase64, toBase32, destinationLength, signatureTypeOf, parseDestination, publicDestinationOf, b32Address, isB32Address, parseB32Address } from './destination.js';
+export { toI2pBase64, fromI2pBase64, destinationLength, signatureTypeOf, parseDestination, publicDestinationOf, b32Address, isB32Address, parseB32Address } from './destination.js';
 export { I2P_DEFAULTS } from './defaults.js';
 export { launchI2pd, writeI2pdDataDir, waitForCondition, isListening, nonLoopbackSockets } from './launch.js';
 export type { LaunchI2pdOptions, LaunchedI2pd, I2pPrivateNetworkJoin } from './launch.js';

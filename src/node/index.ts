@@ -44,3 +44,7 @@ export { openNodeTorControl, findNodeTorControl, runningNodePid } from './onion-
 export { runDoctor, DOCTOR_DEFAULTS } from './doctor.js';
 export type { DoctorReport, DoctorOptions } from './doctor.js';
 export type { DoctorCheck, CheckStatus } from './doctor-checks.js';
+// The grid from the command line (issue #4): put/get through storage servers given by service address.
+export { putFile, getFile } from './grid-client.js';
+export type { GridCommandOptions } from './grid-client.js';
+export { STORAGE_FURL_FILE } from './peer-service.js';

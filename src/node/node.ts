@@ -9,7 +9,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Scope, VeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, formatConnectionHint, type NodeConfig } from '../config/index.js';
-import { createStreamHttpServer, listenHttp, type HttpListener, type Router } from '../net/index.js';
+import { listenHttp, type HttpListener, type Router } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { createGatewayHandler } from '../gateway/index.js';
 import { createNameResolver } from '../names/index.js';
@@ -77,20 +77,19 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     });
 
     // 2. Peer listeners (tub.port): TCP listeners, the onion service's local port, and I2P streams.
-    const peers = scope.adopt(createPeerService(config, version));
-    const peerHandler = peers.handler;
+    // HTTPS with the node's TLS key; the storage server when [storage] enabled (peer-service.ts, issue #4).
+    const peers = scope.adopt(await createPeerService(config, version));
     const listeners: HttpListener[] = [];
     if (config.node.tubPort.kind === 'listeners') {
       for (const l of config.node.tubPort.listeners) {
-        if (l.kind === 'tcp') listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: l.interface ?? '0.0.0.0', port: l.port }, peerHandler, options)));
-        else if (l.kind === 'unix') listeners.push(scope.adopt(await listenHttp(l, peerHandler, options)));
+        if (l.kind === 'tcp') listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: l.interface ?? '0.0.0.0', port: l.port }, options)));
+        else if (l.kind === 'unix') listeners.push(scope.adopt(await peers.listen(l, options)));
         else if (l.kind === 'tor') {
           if (!config.tor.onion) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:tor without [tor] onion');
-          listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, peerHandler, options)));
+          listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, options)));
         } else if (l.kind === 'i2p') {
           if (!i2p) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:i2p without an I2P session');
-          const streams = scope.adopt(createStreamHttpServer(peerHandler));
-          i2p.serve((stream) => streams.accept(stream));
+          i2p.serve((stream) => peers.accept(stream));
         }
       }
     }
@@ -100,7 +99,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     const onionSpec = config.tor.onion;
     if (onionSpec && tor) {
       if (!listeners.some((l) => l.target.kind === 'tcp' && l.target.port === onionSpec.localPort)) {
-        listeners.push(scope.adopt(await listenHttp({ kind: 'tcp', host: '127.0.0.1', port: onionSpec.localPort }, peerHandler, options)));
+        listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: onionSpec.localPort }, options)));
       }
       await tor.onReady(async (access, signal) => {
         if (!access.control) throw new VeilError('VEIL_NODE_TOR_REQUIRED', 'cannot publish the onion service: no Tor control connection');

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { base32Decode, base32Encode } from '../core/base32.js';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fc from 'fast-check';
 import { isVeilError } from '../core/index.js';
 import { formatAddOnion } from '../tor/index.js';
 import {
-  base32Decode,
-  base32Encode,
   clientAuthKeyForControl,
   expandEd25519Seed,
   formatAuthPrivateLine,
@@ -16,18 +15,6 @@ import {
   isClientAuthKey,
   parseAuthPrivateLine,
 } from './onion-keys.js';
-
-test('base32: RFC 4648 vectors (no padding) and random round-trips', () => {
-  const vectors: [string, string][] = [['', ''], ['f', 'MY'], ['fo', 'MZXQ'], ['foo', 'MZXW6'], ['foob', 'MZXW6YQ'], ['fooba', 'MZXW6YTB'], ['foobar', 'MZXW6YTBOI']];
-  for (const [plain, encoded] of vectors) {
-    assert.equal(base32Encode(Buffer.from(plain)), encoded);
-    assert.equal(base32Decode(encoded)?.toString(), plain);
-    assert.equal(base32Decode(encoded.toLowerCase())?.toString(), plain);
-  }
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => assert.deepEqual(base32Decode(base32Encode(bytes)), Buffer.from(bytes))));
-  assert.equal(base32Decode('M1'), undefined, 'bad character');
-  assert.equal(base32Decode('MZ'), undefined, 'non-zero trailing bits');
-});
 
 test('a new onion service key is an ED25519-V3 blob of 64 bytes that ADD_ONION accepts; ids differ', () => {
   const a = generateOnionServiceKey();
@@ -55,7 +42,7 @@ test('client auth key pair: the public key belongs to the private key; lines in 
   assert.ok(isClientAuthKey(pair.publicKey) && isClientAuthKey(pair.privateKey));
   const d = base32Decode(pair.privateKey)!.toString('base64url');
   const pub = createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' } as never, format: 'jwk' })).export({ format: 'jwk' }).x;
-  assert.equal(base32Encode(Buffer.from(pub!, 'base64url')), pair.publicKey);
+  assert.equal(base32Encode(Buffer.from(pub!, 'base64url'), { upperCase: true }), pair.publicKey);
   const id = generateOnionServiceKey().serviceId;
   const line = formatAuthPrivateLine(id, pair.privateKey);
   assert.equal(line, `${id}:descriptor:x25519:${pair.privateKey}`);

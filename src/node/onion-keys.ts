@@ -14,46 +14,11 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { VeilError } from '../core/index.js';
+import { base32Decode, base32Encode } from '../core/base32.js';
 import { onionServiceIdFromPublicKey } from '../tor/index.js';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** RFC 4648 base32, upper case, no padding. */
-export function base32Encode(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = ((value << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
 
-/** RFC 4648 base32 (either case, no padding); undefined on a bad character or non-zero trailing bits. */
-export function base32Decode(text: string): Buffer | undefined {
-  const upper = text.toUpperCase();
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const c of upper) {
-    const v = ALPHABET.indexOf(c);
-    if (v < 0) return undefined;
-    value = ((value << 5) | v) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  if (bits >= 5 || (value & ((1 << bits) - 1)) !== 0) return undefined;
-  return Buffer.from(out);
-}
 
 function rawKey(key: KeyObject, part: 'd' | 'x'): Buffer {
   const jwk = key.export({ format: 'jwk' });
@@ -98,7 +63,7 @@ export interface ClientAuthKeyPair {
 /** Makes a new x25519 key pair for v3 client authorization. */
 export function generateClientAuthKeyPair(): ClientAuthKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { publicKey: base32Encode(rawKey(publicKey, 'x')), privateKey: base32Encode(rawKey(privateKey, 'd')) };
+  return { publicKey: base32Encode(rawKey(publicKey, 'x'), { upperCase: true }), privateKey: base32Encode(rawKey(privateKey, 'd'), { upperCase: true }) };
 }
 
 const KEY_32_BASE32 = /^[A-Za-z2-7]{52}$/;

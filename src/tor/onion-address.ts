@@ -12,8 +12,8 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { VeilError, sensitive } from '../core/index.js';
+import { base32Decode, base32Encode } from '../core/base32.js';
 
-const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const CHECKSUM_PREFIX = Buffer.from('.onion checksum', 'ascii');
 export const ONION_V3_VERSION = 0x03;
 /** Characters in a v3 service id (the label before ".onion"). */
@@ -48,41 +48,7 @@ function checksum(publicKey: Uint8Array): Buffer {
   return createHash('sha3-256').update(CHECKSUM_PREFIX).update(publicKey).update(Uint8Array.of(ONION_V3_VERSION)).digest().subarray(0, 2);
 }
 
-function base32Encode(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
 
-/** Decodes lower-case base32 whose length is a multiple of 8 (no padding); undefined on a bad character. */
-function base32Decode(text: string): Buffer | undefined {
-  const out = Buffer.alloc((text.length * 5) / 8);
-  let bits = 0;
-  let value = 0;
-  let j = 0;
-  for (const c of text) {
-    const v = BASE32_ALPHABET.indexOf(c);
-    if (v < 0) return undefined;
-    value = ((value << 5) | v) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      out[j++] = (value >>> (bits - 8)) & 0xff;
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 /** The 32 raw bytes of an ed25519 public key given as bytes or a KeyObject. */
 function rawPublicKey(key: Uint8Array | KeyObject): Uint8Array {

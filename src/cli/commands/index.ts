@@ -13,6 +13,7 @@ import { catCommand } from './cat.js';
 import { carCommand } from './car.js';
 import { nameCommand } from './name.js';
 import { keyCommand } from './key.js';
+import { getCommand, putCommand } from './put.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];

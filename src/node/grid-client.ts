@@ -1,0 +1,96 @@
+/**
+ * `veil put` / `veil get` without a running node (issue #4 §4): like `veil ping`, the command opens Tor/I2P
+ * access per veil.cfg in-process, builds the same router `veil run` uses, and talks to each storage server given
+ * by its service address. Each server gets its own Tor isolation token (the router's token for the server's
+ * KEYHASH) and no client identity at all (no client certificate), so two servers cannot link the client by keys
+ * or circuits. TODO(#4): learn servers from the introducer instead of --server.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { Scope, VeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
+import { loadNodeConfig, type NodeConfig } from '../config/index.js';
+import type { Router } from '../net/index.js';
+import {
+  StorageClient,
+  downloadCapability,
+  loadOrCreateConvergenceSecret,
+  parseCapability,
+  parseServiceAddress,
+  uploadFile,
+  type ServiceAddress,
+  type UploadResult,
+} from '../grid/index.js';
+import { buildRouter } from './peer-client.js';
+import { openTransports } from './transports.js';
+import { readTestnetJoin } from './testnet-join.js';
+
+export interface GridCommandOptions extends AbortOptions, ProgressOptions {
+  /** Service addresses of storage servers (pb://KEYHASH@HINTS/SWISSNUM). */
+  readonly servers: readonly string[];
+}
+
+function storageClient(router: Router, address: ServiceAddress): StorageClient {
+  return new StorageClient(address, {
+    open: async (_host, _port, options) => (await router.dialFirst(address.hints, { peerId: address.keyHash, signal: options.signal })).stream,
+  });
+}
+
+async function openGrid(nodeDir: string, options: GridCommandOptions, scope: Scope): Promise<{ config: NodeConfig; clients: StorageClient[] }> {
+  throwIfAborted(options.signal, 'open the grid');
+  const config = await loadNodeConfig(nodeDir, { signal: options.signal });
+  const addresses = options.servers.map(parseServiceAddress);
+  if (addresses.length === 0) throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers given', { hint: 'give each server with --server FURL (its NODEDIR/private/storage.furl)' });
+  const kinds = new Set<'tor' | 'i2p'>();
+  for (const a of addresses) for (const h of a.hints) if (h.kind === 'tor' || h.kind === 'i2p') kinds.add(h.kind);
+  const join = await readTestnetJoin(config, options);
+  const { tor, i2p } = await openTransports(config, scope, { join, allowPublicNetwork: false, signal: options.signal, onlyFor: kinds });
+  const router = buildRouter(config, tor, i2p);
+  const clients = addresses.map((a) => storageClient(router, a));
+  for (const c of clients) scope.defer(() => c.close());
+  return { config, clients };
+}
+
+/** Uploads a file; resolves with its capability. Throws VEIL_GRID_*, VEIL_ROUTE_*, VEIL_PEER_KEY_MISMATCH. */
+export async function putFile(nodeDir: string, path: string, options: GridCommandOptions & { isPublic: boolean }): Promise<UploadResult> {
+  await using scope = new Scope();
+  const { config, clients } = await openGrid(nodeDir, options, scope);
+  return uploadFile(path, clients, {
+    sharesHappy: config.client.sharesHappy,
+    sharesTotal: config.client.sharesTotal,
+    isPublic: options.isPublic,
+    convergenceSecret: options.isPublic ? undefined : await loadOrCreateConvergenceSecret(nodeDir),
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+}
+
+/**
+ * Downloads a capability (or public CID) to `outPath` (written to a temp name, renamed when complete), or to
+ * `out` when given a stream. Every block is verified. Resolves with the number of bytes written.
+ */
+export async function getFile(nodeDir: string, capText: string, target: { path: string } | { stream: NodeJS.WritableStream }, options: GridCommandOptions): Promise<number> {
+  const cap = parseCapability(capText);
+  await using scope = new Scope();
+  const { clients } = await openGrid(nodeDir, options, scope);
+  const temp = 'path' in target ? `${target.path}.veil-partial` : undefined;
+  const out = temp ? createWriteStream(temp, { mode: 0o600 }) : (target as { stream: NodeJS.WritableStream }).stream;
+  let bytes = 0;
+  try {
+    for await (const chunk of downloadCapability(cap, clients, options)) {
+      bytes += chunk.length;
+      if (!out.write(chunk)) await raceAbort(once(out, 'drain'), options.signal, 'write output');
+    }
+    if (temp && 'path' in target) {
+      await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await rename(temp, target.path);
+    }
+  } catch (err) {
+    if (temp) {
+      (out as ReturnType<typeof createWriteStream>).destroy();
+      await rm(temp, { force: true });
+    }
+    throw err;
+  }
+  return bytes;
+}
