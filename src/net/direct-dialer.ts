@@ -5,7 +5,8 @@
  * resolver (a DNS leak); `localhost` is always allowed.
  */
 import net from 'node:net';
-import { VeilError, logger, raceAbort, sensitive, throwIfAborted, withTimeout } from '../core/index.js';
+import { connectSocket } from './connect.js';
+import { VeilError, logger, sensitive, throwIfAborted, withTimeout } from '../core/index.js';
 import { DIALER_DEFAULTS, checkDialTarget, type DialOptions, type Dialer } from './dialer.js';
 
 const log = logger('veil:net:direct');
@@ -42,22 +43,10 @@ export async function dialDirectDangerously(host: string, port: number, options:
   throwIfAborted(options.signal, what);
   const signal = withTimeout(options.signal, options.timeoutMs ?? DIALER_DEFAULTS.directTimeoutMs);
   log.debug('dialing directly', target);
-  const socket = net.createConnection({ host: bare, port });
-  const connected = new Promise<net.Socket>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      socket.off('connect', onConnect);
-      socket.destroy();
-      const code = (err.code && ERRNO_CODES[err.code]) || 'VEIL_DIAL_FAILED';
-      reject(new VeilError(code, `cannot ${what}: ${err.code ?? err.message}`, { cause: err, details: { errno: err.code } }));
-    };
-    const onConnect = (): void => {
-      socket.off('error', onError);
-      resolve(socket);
-    };
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
+  return connectSocket({ host: bare, port }, signal, what, (err) => {
+    const code = (err.code && ERRNO_CODES[err.code]) || 'VEIL_DIAL_FAILED';
+    return new VeilError(code, `cannot ${what}: ${err.code ?? err.message}`, { cause: err, details: { errno: err.code } });
   });
-  return raceAbort(connected, signal, what, () => socket.destroy());
 }
 
 /** A Dialer over dialDirectDangerously (for `reveal-IP-address = true` and loopback tests). */

@@ -4,7 +4,8 @@
  * interface they declare.
  */
 import net from 'node:net';
-import { VeilError, raceAbort, throwIfAborted, withTimeout, type AbortOptions } from '../core/index.js';
+import { VeilError, throwIfAborted, withTimeout, type AbortOptions } from '../core/index.js';
+import { connectSocket } from './connect.js';
 import { formatLocalEndpoint, type LocalEndpoint } from '../config/endpoint.js';
 
 export interface ConnectLocalOptions extends AbortOptions {
@@ -21,26 +22,13 @@ export async function connectLocal(endpoint: LocalEndpoint, options: ConnectLoca
   const what = `connect to ${formatLocalEndpoint(endpoint)}`;
   throwIfAborted(options.signal, what);
   const signal = withTimeout(options.signal, options.timeoutMs ?? 10_000);
-  const socket =
-    endpoint.kind === 'unix' ? net.createConnection({ path: endpoint.path }) : net.createConnection({ host: endpoint.host, port: endpoint.port });
-  const connected = new Promise<net.Socket>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      socket.off('connect', onConnect);
-      reject(
-        new VeilError('VEIL_LOCAL_DAEMON_UNREACHABLE', `cannot ${what}: ${err.code ?? err.message}`, {
-          cause: err,
-          details: { endpoint: formatLocalEndpoint(endpoint), errno: err.code },
-        }),
-      );
-    };
-    const onConnect = (): void => {
-      socket.off('error', onError);
-      resolve(socket);
-    };
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-  });
-  return raceAbort(connected, signal, what, () => socket.destroy());
+  const target: net.NetConnectOpts = endpoint.kind === 'unix' ? { path: endpoint.path } : { host: endpoint.host, port: endpoint.port };
+  return connectSocket(target, signal, what, (err) =>
+    new VeilError('VEIL_LOCAL_DAEMON_UNREACHABLE', `cannot ${what}: ${err.code ?? err.message}`, {
+      cause: err,
+      details: { endpoint: formatLocalEndpoint(endpoint), errno: err.code },
+    }),
+  );
 }
 
 /** The narrow interface lower layers declare for "give me a socket to that local daemon". */
