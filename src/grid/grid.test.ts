@@ -115,7 +115,7 @@ describe('convergent encryption and capabilities', () => {
       mkdirSync(join(dir, 'private'));
       const a = await loadOrCreateConvergenceSecret(dir);
       assert.equal(a.length, 32);
-      assert.deepEqual(await loadOrCreateConvergenceSecret(dir), a);
+      assert.deepEqual(Buffer.from(await loadOrCreateConvergenceSecret(dir)), Buffer.from(a));
       assert.equal(statSync(join(dir, 'private/convergence')).mode & 0o777, 0o600);
       assert.match(readFileSync(join(dir, 'private/convergence'), 'utf8'), /^[a-z2-7]{52}\n$/);
     } finally {

@@ -48,3 +48,4 @@ export type { DoctorCheck, CheckStatus } from './doctor-checks.js';
 export { putFile, getFile } from './grid-client.js';
 export type { GridCommandOptions } from './grid-client.js';
 export { STORAGE_FURL_FILE } from './peer-service.js';
+export { saveClientKey, applySavedClientKeys, CLIENT_KEYS_DIR } from './onion-client-keys.js';

@@ -16,6 +16,7 @@ import { createNameResolver } from '../names/index.js';
 import { openTransports } from './transports.js';
 import { readSavedServices } from './onion-registry.js';
 import { republishSavedOnionServices, type SavedOnionPublisher } from './onion-publisher.js';
+import { applySavedClientKeys } from './onion-client-keys.js';
 import { buildRouter } from './peer-client.js';
 import { createPeerService, sendJson } from './peer-service.js';
 import { publishOnionService, type PublishedOnion } from './onion-service.js';
@@ -122,6 +123,8 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
         saved = undefined;
         if (!access.control) return; // a SOCKS-only tor cannot publish: `veil doctor` reports it
         saved = await republishSavedOnionServices(access.control, nodeDir, { signal, onProgress: options.onProgress });
+        // Keys for onion services that need client authorization (`veil onion auth use`).
+        await applySavedClientKeys(access.control, nodeDir, { signal });
       });
       scope.defer(() => saved?.close());
     }

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { EXIT_STATUS, VeilError } from '../../core/index.js';
 import {
+  saveClientKey,
+  CLIENT_KEYS_DIR,
   addOnionClient,
   addOnionClientAuth,
   addOnionService,
@@ -163,15 +165,17 @@ async function auth(ctx: CommandContext): Promise<number> {
       return reportPublication(ctx, r.publication);
     }
     case 'use': {
-      // Veil as a client: give the node's tor a client key (until tor restarts).
+      // Veil as a client: keep the key with the node (veil run gives it to tor on every connect) and give it to the
+      // node's tor now.
       const line = need(ctx, 2, 'KEY-LINE (<onion-id>:descriptor:x25519:<key>)');
+      const serviceId = await saveClientKey(nodeDir, line);
       const tor = await openNodeTorControl(await loadNodeConfig(nodeDir, { signal }), { signal });
       try {
         await addOnionClientAuth(tor.control, line, { signal });
       } finally {
         await tor.close();
       }
-      print(io.stdout, 'the node\'s tor now holds the client key for that onion service (until tor restarts)');
+      print(io.stdout, `the node's tor now holds the client key for ${serviceId}.onion; it is kept in ${CLIENT_KEYS_DIR}/ and given to tor again after every restart`);
       return 0;
     }
     default:

@@ -1,0 +1,213 @@
+/**
+ * The storage server behind the peer stream server (HTTPS with a pinned key) and the storage client, over
+ * loopback TCP opened by this test: put/get, trustless gateway, refusals (pin, swissnum, CID mismatch, reserved
+ * space, size) that store nothing, and upload/download with replication and a tampered block.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { get as httpGet } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, Agent } from 'undici';
+import { isVeilError } from '../core/index.js';
+import { createPeerStreamServer, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
+import { FsBlockstore, MemoryBlockstore, cidFor, CODEC, importFile, type CID } from '../content/index.js';
+import { generateTlsIdentity } from './tls-identity.js';
+import { newSwissnum, type ServiceAddress } from './service-address.js';
+import { createStorageHandler } from './storage-server.js';
+import { StorageClient } from './storage-client.js';
+import { downloadCapability, uploadFile } from './transfer.js';
+import { parseCapability } from './convergent.js';
+
+interface TestServer {
+  server: PeerStreamServer;
+  listener: HttpListener;
+  store: FsBlockstore;
+  address: ServiceAddress;
+  port: number;
+  free: { bytes: number };
+}
+
+let root: string;
+const servers: TestServer[] = [];
+const clients: StorageClient[] = [];
+
+async function startServer(name: string): Promise<TestServer> {
+  const id = generateTlsIdentity();
+  const store = await FsBlockstore.open(join(root, name));
+  const swissnum = newSwissnum();
+  const free = { bytes: 1e12 };
+  const storage = createStorageHandler({ blockstore: store, swissnum, version: 'test', reservedSpaceBytes: 1_000_000, freeBytes: async () => free.bytes, maxRequestBytes: 300_000 });
+  const server = createPeerStreamServer({
+    keyPem: id.keyPem,
+    certPem: id.certPem,
+    tlsHandler: (req, res) => {
+      if (!storage(req, res)) res.writeHead(404).end();
+    },
+    plainHandler: (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nickname":"plain"}'),
+  });
+  const listener = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
+  const port = listener.target.kind === 'tcp' ? listener.target.port : 0;
+  const t = { server, listener, store, free, port, address: { keyHash: id.keyHash, hints: [{ kind: 'tcp' as const, host: '127.0.0.1', port }], swissnum } };
+  servers.push(t);
+  return t;
+}
+
+const loopback = (port: number): StreamOpener => async () => {
+  const s = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+  return s;
+};
+
+function clientFor(t: TestServer, address: Partial<ServiceAddress> = {}): StorageClient {
+  const c = new StorageClient({ ...t.address, ...address }, { open: loopback(t.port), requestTimeoutMs: 10_000 });
+  clients.push(c);
+  return c;
+}
+
+async function count(store: FsBlockstore): Promise<number> {
+  let n = 0;
+  for await (const _ of store.list()) n++;
+  return n;
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of source) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'veil-storage-'));
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  for (const s of servers) await s.listener.close();
+  await Promise.all(servers.map((s) => s.server.close()));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('storage server over pinned HTTPS', () => {
+  it('stores a verified block and serves it raw, by HEAD, and as a trustless gateway (raw and CAR)', async () => {
+    const t = await startServer('a');
+    const c = clientFor(t);
+    const bytes = randomBytes(1000);
+    const cid = cidFor(bytes, CODEC.raw);
+    assert.equal(await c.has(cid), false);
+    await c.put(cid, bytes);
+    await c.put(cid, bytes); // idempotent
+    assert.equal(await c.has(cid), true);
+    assert.deepEqual(Buffer.from((await c.get(cid))!), bytes);
+    assert.equal(await c.get(cidFor(randomBytes(10), CODEC.raw)), undefined);
+
+    // The trustless gateway paths, with a plain pinned-TLS undici agent.
+    const agent = new Agent({ connect: (_o, cb) => void loopback(t.port)('', 0, {}).then((s) => startPinnedTls(s, t.address.keyHash)).then((s) => cb(null, s as never), (e: Error) => cb(e, null)) });
+    try {
+      const base = `https://veil-peer/veil/v1/storage/${t.address.swissnum}/ipfs/${cid}`;
+      const raw = await request(`${base}?format=raw`, { dispatcher: agent });
+      assert.equal(raw.statusCode, 200);
+      assert.equal(raw.headers['content-type'], 'application/vnd.ipld.raw');
+      assert.deepEqual(Buffer.from(await raw.body.arrayBuffer()), bytes);
+      const car = await request(`${base}?format=car`, { dispatcher: agent });
+      assert.equal(car.statusCode, 200);
+      assert.match(String(car.headers['content-type']), /^application\/vnd\.ipld\.car/);
+      const carBytes = Buffer.from(await car.body.arrayBuffer());
+      assert.ok(carBytes.includes(bytes), 'the CAR holds the block');
+      const none = await request(base, { dispatcher: agent });
+      assert.equal(none.statusCode, 406);
+      await none.body.dump();
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('answers plain HTTP on the same port (identity only)', async () => {
+    const t = servers[0]!;
+    const body = await new Promise<string>((resolve, reject) =>
+      httpGet({ host: '127.0.0.1', port: t.port, path: '/veil/v1/node' }, (res) => {
+        let s = '';
+        res.setEncoding('utf8').on('data', (c: string) => (s += c)).on('end', () => resolve(s));
+      }).on('error', reject),
+    );
+    assert.equal(JSON.parse(body).nickname, 'plain');
+  });
+
+  it('refuses a pinned-key mismatch before sending anything, and a wrong swissnum; nothing is stored', async () => {
+    const t = await startServer('refusals');
+    const bytes = randomBytes(500);
+    const cid = cidFor(bytes, CODEC.raw);
+    const wrongKey = clientFor(t, { keyHash: generateTlsIdentity().keyHash });
+    await assert.rejects(wrongKey.put(cid, bytes), (e) => isVeilError(e, 'VEIL_PEER_KEY_MISMATCH'));
+    const wrongSwiss = clientFor(t, { swissnum: newSwissnum() });
+    await assert.rejects(wrongSwiss.put(cid, bytes), (e) => isVeilError(e, 'VEIL_GRID_UNAUTHORIZED'));
+    await assert.rejects(wrongSwiss.get(cid), (e) => isVeilError(e, 'VEIL_GRID_UNAUTHORIZED'));
+    assert.equal(await count(t.store), 0);
+  });
+
+  it('refuses a block that does not match its CID, an oversized block and writes into the reserved space', async () => {
+    const t = servers.find((s) => s.store.directory.endsWith('refusals'))!;
+    const c = clientFor(t);
+    const bytes = randomBytes(500);
+    const lie = cidFor(randomBytes(500), CODEC.raw);
+    await assert.rejects(c.put(lie, bytes), (e) => isVeilError(e, 'VEIL_GRID_SERVER_REFUSED') && e.details['status'] === 422 && e.details['serverCode'] === 'VEIL_CONTENT_BLOCK_MISMATCH');
+    const big = randomBytes(400_000);
+    await assert.rejects(c.put(cidFor(big, CODEC.raw), big), (e) => isVeilError(e, 'VEIL_GRID_SERVER_REFUSED') && e.details['status'] === 413);
+    t.free.bytes = 1_000_100; // reserved_space is 1 000 000
+    await assert.rejects(c.put(cidFor(bytes, CODEC.raw), bytes), (e) => isVeilError(e, 'VEIL_GRID_SERVER_REFUSED') && e.details['status'] === 507);
+    t.free.bytes = 1e12;
+    assert.equal(await count(t.store), 0);
+    await c.put(cidFor(bytes, CODEC.raw), bytes);
+    assert.equal(await count(t.store), 1);
+  });
+});
+
+describe('upload and download', () => {
+  let file: string;
+  let plain: Buffer;
+  before(() => {
+    plain = randomBytes(1_500_000);
+    file = join(root, 'file.bin');
+    writeFileSync(file, plain);
+  });
+
+  it('private: convergent, replicated to every server, read back byte-identical; a tampered copy is skipped', async () => {
+    const a = await startServer('up-a');
+    const b = await startServer('up-b');
+    const secret = randomBytes(32);
+    const cs = [clientFor(a), clientFor(b)];
+    const r = await uploadFile(file, cs, { sharesHappy: 2, sharesTotal: 10, isPublic: false, convergenceSecret: secret });
+    assert.equal(r.servers, 2);
+    assert.match(r.capability, /^veil:chk:/);
+    assert.equal(await count(a.store), r.blocks);
+    assert.equal(await count(b.store), r.blocks);
+    // Servers see only ciphertext.
+    for await (const cid of a.store.list()) assert.ok(!plain.includes(Buffer.from(await a.store.get(cid)).subarray(0, 64)));
+    // Same file, same secret: the same capability (convergence).
+    const again = await uploadFile(file, cs, { sharesHappy: 2, sharesTotal: 10, isPublic: false, convergenceSecret: secret });
+    assert.equal(again.capability, r.capability);
+
+    // Tamper with a block on server a (behind FsBlockstore's back): the download takes b's copy.
+    const victim: CID = (await (async () => { for await (const cid of a.store.list()) if (cid.code === CODEC.raw) return cid; throw new Error('no leaf'); })());
+    const key = victim.toString();
+    writeFileSync(join(a.store.directory, key.slice(-3, -1), `${key}.data`), randomBytes(10));
+    const back = await collect(downloadCapability(parseCapability(r.capability), cs));
+    assert.ok(back.equals(plain), 'byte-identical');
+  });
+
+  it('public: Kubo default CIDs; fails with VEIL_GRID_NOT_HAPPY when fewer servers than happy hold a copy', async () => {
+    const a = servers.find((s) => s.store.directory.endsWith('up-a'))!;
+    const expected = await importFile(file, new MemoryBlockstore());
+    const pinnedWrong = clientFor(a, { keyHash: generateTlsIdentity().keyHash });
+    const ok = clientFor(a);
+    await assert.rejects(uploadFile(file, [ok, pinnedWrong], { sharesHappy: 2, sharesTotal: 2, isPublic: true }), (e) => isVeilError(e, 'VEIL_GRID_NOT_HAPPY'));
+    await assert.rejects(uploadFile(file, [ok], { sharesHappy: 2, sharesTotal: 2, isPublic: true }), (e) => isVeilError(e, 'VEIL_GRID_NO_SERVERS'));
+    const r = await uploadFile(file, [ok], { sharesHappy: 1, sharesTotal: 1, isPublic: true });
+    assert.ok(r.cid.equals(expected.cid));
+    assert.equal(r.capability, expected.cid.toString());
+    assert.ok((await collect(downloadCapability(parseCapability(r.capability), [pinnedWrong, ok]))).equals(plain));
+  });
+});
