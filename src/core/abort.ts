@@ -2,6 +2,7 @@
  * Cancellation helpers. Every call that waits on the network, a process or a timer takes
  * `{ signal?: AbortSignal }`; these helpers combine deadlines and turn aborts into VEIL_ABORTED / VEIL_TIMEOUT.
  */
+import { setMaxListeners } from 'node:events';
 import { VeilError } from './errors.js';
 
 export interface AbortOptions {
@@ -57,6 +58,9 @@ export function withTimeout(signal: AbortSignal | undefined, timeoutMs: number |
     controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
   }, Math.max(0, timeoutMs));
   timer.unref();
+  // Each pending deadline keeps one listener on the parent until it fires or the parent does: many operations
+  // under one long-lived signal (a node's scope) are expected, and bounded by their deadlines.
+  if (signal) setMaxListeners(0, signal);
   signal?.addEventListener('abort', onParent, { once: true });
   return controller.signal;
 }
