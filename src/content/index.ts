@@ -19,5 +19,6 @@ export type { CarImportOptions, CarImportResult, ExportCarOptions } from './car.
 export { CarFrameLimiter } from './car-limits.js';
 export type { CarLimits } from './car-limits.js';
 export { readThrough } from './read-through.js';
+export { BlockCache } from './block-cache.js';
 export type { FetchMissingBlock } from './read-through.js';
 export type { CID } from 'multiformats/cid';

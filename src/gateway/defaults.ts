@@ -14,6 +14,8 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   immutableCacheControl: 'public, max-age=29030400, immutable',
   /** Version tag of the HTML listing; part of the listing ETag so a new template busts caches (spec §Etag). */
   dirIndexVersion: 'veil1',
+  /** In-memory cache of verified blocks the gateway has served (bytes). */
+  blockCacheBytes: 64 * 1024 * 1024,
   /** Most entries rendered in a generated directory listing. */
   maxListingEntries: 10_000,
 });

@@ -12,6 +12,7 @@ import {
   parseCid,
   readFile,
   readThrough,
+  BlockCache,
   resolvePath,
   statEntry,
   type Blockstore,
@@ -56,7 +57,7 @@ interface Request {
 }
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayRequestHandler {
-  const store = readThrough(options.blockstore, options.hooks?.fetchMissingBlock);
+  const store = new BlockCache(readThrough(options.blockstore, options.hooks?.fetchMissingBlock), GATEWAY_DEFAULTS.blockCacheBytes);
   return (req, res) => {
     const controller = new AbortController();
     res.once('close', () => {
