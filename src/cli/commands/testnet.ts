@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { VeilError } from '../../core/index.js';
-import { startTorTestnet, stopTestnetFromDir, writeInfo, readInfo, infoPath, isTestnetProcess, type TestnetInfo } from '../../testnet/index.js';
+import { startI2pTestnet, startTorTestnet, stopTestnetFromDir, writeInfo, readInfo, infoPath, isTestnetProcess, type TestnetInfo } from '../../testnet/index.js';
 import { print, type Command, type CommandContext } from '../command.js';
 import { progressPrinter } from '../progress.js';
 
@@ -32,6 +32,10 @@ function describe(info: TestnetInfo): string {
 
 async function up(ctx: CommandContext, dir: string): Promise<number> {
   const foreground = ctx.values['foreground'] === true;
+  const withI2p = ctx.values['i2p'] === true;
+  if (withI2p && !foreground) {
+    throw new VeilError('VEIL_INPUT_INVALID', 'the private I2P network runs only in the foreground for now', { hint: 'add --foreground (Ctrl-C stops both networks)' });
+  }
   const handle = await startTorTestnet({
     dir,
     authorities: intOption(ctx, 'authorities'),
@@ -41,23 +45,32 @@ async function up(ctx: CommandContext, dir: string): Promise<number> {
     signal: ctx.signal,
     onProgress: progressPrinter(ctx.io),
   });
-  const info: TestnetInfo = { dir, tor: handle.info };
+  let i2p: Awaited<ReturnType<typeof startI2pTestnet>> | undefined;
+  try {
+    if (withI2p) i2p = await startI2pTestnet({ dir: join(dir, 'i2p'), signal: ctx.signal, onProgress: progressPrinter(ctx.io) });
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const info: TestnetInfo = { dir, tor: handle.info, i2p: i2p?.info };
   await writeInfo(dir, info);
   print(ctx.io.stdout, ctx.values['json'] ? JSON.stringify(info, null, 2) : `${describe(info)}\n  description: ${infoPath(dir)}\n  stop it with: veil testnet down --dir ${dir}`);
   if (!foreground) return 0;
   await new Promise<void>((r) => (ctx.signal.aborted ? r() : ctx.signal.addEventListener('abort', () => r(), { once: true })));
-  await handle.close();
+  await Promise.all([handle.close(), i2p?.close()]);
   return 0;
 }
 
 export const testnetCommand: Command = {
   name: 'testnet',
   summary: 'start, inspect or stop a private Tor network on 127.0.0.1 (tests, demos, benchmarks)',
-  usage: 'testnet up|down|status [--dir DIR] [--authorities N] [--relays N] [--clients N] [--foreground] [--json]',
+  usage: 'testnet up|down|status [--dir DIR] [--authorities N] [--relays N] [--clients N] [--i2p --foreground] [--json]',
   help: `up       start directory authorities, relays (exits that reach only 127.0.0.0/8) and client tors, all bound
          to 127.0.0.1 with TestingTorNetwork 1; waits until the clients are bootstrapped, then prints each client's
          SOCKS and control ports and cookie path (--json for JSON). The tors keep running after the command
          ends, unless --foreground (then Ctrl-C stops them).
+         --i2p also starts a private i2pd network (4 routers on 127.0.0.x, netid 77, SAM on two of them; in the
+         foreground only).
 down     stop every process of the network in DIR (only processes it recorded and can prove are its own)
 status   show the network in DIR and whether each process is running
 The network cannot reach anything outside this machine: see src/testnet/README.md.
@@ -68,6 +81,7 @@ options: --dir DIR (default ~/.veil-testnet)`,
     relays: { type: 'string' },
     clients: { type: 'string' },
     foreground: { type: 'boolean' },
+    i2p: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
