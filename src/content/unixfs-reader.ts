@@ -167,9 +167,22 @@ export async function* readFile(cid: CID, store: BlockGetter, options: ReadOptio
   if (end <= start) return;
   let produced = 0;
   const expected = options.length;
-  for await (const chunk of walk(cid, 0, start, end, 0, store, options)) {
-    produced += chunk.length;
-    yield chunk;
+  // Read one block ahead: the next block is fetched while the caller writes this one, so a slow consumer (a socket
+  // over Tor) never waits on the disk or the grid between blocks. At most one extra block is held.
+  const blocks = walk(cid, 0, start, end, 0, store, options);
+  let next = blocks.next();
+  next.catch(() => undefined); // observed below; this only keeps an early failure from being "unhandled"
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) break;
+      next = blocks.next();
+      next.catch(() => undefined);
+      produced += r.value.length;
+      yield r.value;
+    }
+  } finally {
+    await blocks.return(undefined);
   }
   if (expected !== undefined && produced !== expected) {
     throw new VeilError('VEIL_CONTENT_NOT_UNIXFS', `file DAG ended after ${produced} of ${expected} bytes: sizes in the DAG are inconsistent`);
