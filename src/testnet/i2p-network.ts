@@ -9,13 +9,14 @@
  * close() SIGTERMs every router by PID, waits for each exit and SIGKILLs after a bound. The harness stays
  * the parent of every router.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VeilError, logger, report, throwIfAborted, withTimeout, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import {
   I2pdProcess,
   SamClient,
   installRouterInfos,
+  routerIdentityHash,
   isListening,
   listProcessSockets,
   nonLoopbackSockets,
@@ -25,8 +26,7 @@ import {
   writeI2pdDataDir,
   type SamSession,
 } from '../i2p/index.js';
-// TODO(#net-index): import from '../net/index.js' once src/net has its index.
-import { connectLocal } from '../net/local-daemon.js';
+import { connectLocal } from '../net/index.js';
 import { prepareI2pdBinary, type PreparedI2pd } from './i2p-patch.js';
 import type { I2pTestnetInfo, I2pTestnetRouter } from './types.js';
 
@@ -97,14 +97,30 @@ function planRouters(dir: string, count: number, samCount: number, portBase: num
   return plans;
 }
 
-async function waitForFile(what: string, proc: I2pdProcess, path: string, signal: AbortSignal | undefined): Promise<void> {
-  await waitForCondition(what, proc, async () => {
-    const s = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    return s && s.size > 0 ? true : undefined;
-  }, signal);
+/** The bytes of `path` when they hold at least a whole RouterIdentity, else undefined (missing, empty, cut short). */
+async function readRouterInfo(path: string): Promise<Buffer | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    routerIdentityHash(bytes);
+  } catch {
+    return undefined; // still being written (or truncated): not a RouterInfo yet
+  }
+  return bytes;
+}
+
+async function isWholeRouterInfo(path: string): Promise<boolean> {
+  return (await readRouterInfo(path)) !== undefined;
+}
+
+/** Waits until the router has written a readable router.info and returns its bytes. */
+async function waitForRouterInfo(what: string, proc: I2pdProcess, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
+  return waitForCondition(what, proc, () => readRouterInfo(path), signal);
 }
 
 /** Throws VEIL_I2P_TESTNET_LEAK when any router holds a socket off 127.0.0.0/8. */
@@ -163,9 +179,13 @@ export async function startI2pTestnet(options: StartI2pTestnetOptions): Promise<
       plans.map(async (plan) => {
         const proc = await I2pdProcess.start(binary.path, plan.dataDir);
         running.add(proc);
-        await waitForFile(`${plan.name}: router.info`, proc, join(plan.dataDir, 'router.info'), signal);
+        const file = join(plan.dataDir, 'router.info');
+        const written = await waitForRouterInfo(`${plan.name}: router.info`, proc, file, signal);
         running.delete(proc);
         await proc.close();
+        // i2pd rewrites router.info when it stops; a stop that ends in SIGKILL (a loaded machine) can leave it
+        // empty or cut short. The identity never changes, so the copy read while it ran is as good.
+        if (!(await isWholeRouterInfo(file))) await writeFile(file, written);
       }),
     );
     report(options, 'i2p-testnet:keys', { routers: routerCount });
