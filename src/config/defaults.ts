@@ -79,7 +79,7 @@ export const CONFIG_KEYS = {
   },
   gateway: {
     'fetch.public': { default: 'false', doc: 'true: the gateway may fetch content this grid does not hold from public IPFS peers.' },
-    'dns.resolver': { default: '', doc: 'DNS-over-HTTPS URL used for DNSLink (https://...); empty: DNSLink names are not resolved.' },
+    'dnslink.resolver': { default: '', doc: 'DNS-over-HTTPS URL used for DNSLink (https://...); empty: DNSLink names are not resolved.' },
   },
   testnet: {
     'allow-loopback-exit': {

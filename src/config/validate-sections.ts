@@ -43,7 +43,7 @@ export function parseDohUrl(text: string): string {
 }
 
 export function validateGateway(r: ConfigReader): GatewaySection {
-  return { fetchPublic: r.bool('gateway', 'fetch.public'), dnsResolver: r.optional('gateway', 'dns.resolver', parseDohUrl) };
+  return { fetchPublic: r.bool('gateway', 'fetch.public'), dnsResolver: r.optional('gateway', 'dnslink.resolver', parseDohUrl) };
 }
 
 export function validateTestnet(r: ConfigReader): TestnetSection {

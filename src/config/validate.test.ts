@@ -16,12 +16,12 @@ describe('validation', () => {
         '[storage]',
         'reserved_space = lots',
         '[gateway]',
-        'dns.resolver = http://resolver.example/dns-query',
+        'dnslink.resolver = http://resolver.example/dns-query',
       ),
     );
     assert.deepEqual(
       problems.map((p) => `${p.line} [${p.section}] ${p.key}`),
-      ['2 [node] Tub.Prot', '3 [node] reveal-ip-address', '4 [node] web.port', '6 [client] shares.needed', '8 [storage] reserved_space', '10 [gateway] dns.resolver'],
+      ['2 [node] Tub.Prot', '3 [node] reveal-ip-address', '4 [node] web.port', '6 [client] shares.needed', '8 [storage] reserved_space', '10 [gateway] dnslink.resolver'],
     );
     assert.match(problems[0]?.message ?? '', /nearest known key in \[node\]: tub\.port/);
     assert.match(problems[1]?.message ?? '', /"perhaps" is not a boolean/);
@@ -73,11 +73,11 @@ describe('validation', () => {
     assert.match(problemAt(problemsOf(cfg('[node]', 'web.port = listen:tor')), 'node', 'web.port').message, /cannot be used here/);
   });
 
-  it('dns.resolver must be https:// (http:// only for a loopback resolver), without credentials', () => {
-    assert.equal(parseOk(cfg('[gateway]', 'dns.resolver = https://dns.example/dns-query')).gateway.dnsResolver, 'https://dns.example/dns-query');
-    assert.equal(parseOk(cfg('[gateway]', 'dns.resolver = http://127.0.0.1:8053/dns-query')).gateway.dnsResolver, 'http://127.0.0.1:8053/dns-query');
-    problemAt(problemsOf(cfg('[gateway]', 'dns.resolver = https://u:p@dns.example/')), 'gateway', 'dns.resolver');
-    problemAt(problemsOf(cfg('[gateway]', 'dns.resolver = not a url')), 'gateway', 'dns.resolver');
+  it('dnslink.resolver must be https:// (http:// only for a loopback resolver), without credentials', () => {
+    assert.equal(parseOk(cfg('[gateway]', 'dnslink.resolver = https://dns.example/dns-query')).gateway.dnsResolver, 'https://dns.example/dns-query');
+    assert.equal(parseOk(cfg('[gateway]', 'dnslink.resolver = http://127.0.0.1:8053/dns-query')).gateway.dnsResolver, 'http://127.0.0.1:8053/dns-query');
+    problemAt(problemsOf(cfg('[gateway]', 'dnslink.resolver = https://u:p@dns.example/')), 'gateway', 'dnslink.resolver');
+    problemAt(problemsOf(cfg('[gateway]', 'dnslink.resolver = not a url')), 'gateway', 'dnslink.resolver');
   });
 
   it('introducer.furl is parsed into its tub id, hints and name', () => {

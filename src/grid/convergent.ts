@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VeilError, quoteUntrusted, throwIfAborted, type AbortOptions } from '../core/index.js';
 import { parseCid, type CID } from '../content/index.js';
-import { base32, fromBase32 } from './base32.js';
+import { base32Decode, base32Encode } from '../core/index.js';
 
 export const CONVERGENCE_FILE = 'private/convergence';
 const ZERO_IV = Buffer.alloc(16);
@@ -22,13 +22,13 @@ export type Capability = { readonly kind: 'chk'; readonly key: Uint8Array; reado
 export async function loadOrCreateConvergenceSecret(nodeDir: string): Promise<Uint8Array> {
   const file = join(nodeDir, CONVERGENCE_FILE);
   try {
-    const bytes = fromBase32((await readFile(file, 'utf8')).trim());
+    const bytes = base32Decode((await readFile(file, 'utf8')).trim());
     if (!bytes || bytes.length !== 32) throw new VeilError('VEIL_NODE_KEY_UNREADABLE', `${file} is not a convergence secret (base32 of 32 bytes)`);
     return bytes;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const secret = randomBytes(32);
-    await writeFile(file, `${base32(secret)}\n`, { mode: 0o600, flag: 'wx' });
+    await writeFile(file, `${base32Encode(secret)}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
   }
 }
@@ -61,7 +61,7 @@ export async function* aesCtr(key: Uint8Array, source: AsyncIterable<Uint8Array>
 export const decryptCtr = aesCtr;
 
 export function formatCapability(cap: Capability): string {
-  return cap.kind === 'chk' ? `veil:chk:${base32(cap.key)}:${cap.cid.toString()}` : cap.cid.toString();
+  return cap.kind === 'chk' ? `veil:chk:${base32Encode(cap.key)}:${cap.cid.toString()}` : cap.cid.toString();
 }
 
 /** Parses `veil:chk:KEY:CID`, `/ipfs/CID` or a bare CID. Throws VEIL_GRID_CAP_INVALID. */
@@ -70,7 +70,7 @@ export function parseCapability(text: string): Capability {
   try {
     if (t.startsWith('veil:chk:')) {
       const [key = '', cid = '', ...rest] = t.slice('veil:chk:'.length).split(':');
-      const bytes = fromBase32(key);
+      const bytes = base32Decode(key);
       if (!bytes || bytes.length !== 32 || rest.length > 0) throw new Error('bad key');
       return { kind: 'chk', key: bytes, cid: parseCid(cid) };
     }

@@ -3,7 +3,6 @@
  * the storage server, storage clients, convergent encryption and uploads/downloads. Never opens a socket:
  * streams come from the router through src/net (pinned TLS); servers are fed streams by the node's listeners.
  */
-export { base32, fromBase32 } from './base32.js';
 export { generateTlsIdentity, loadOrCreateTlsIdentity, keyHashOf, selfSignedCertificate, TLS_KEY_FILE, TLS_CERT_FILE } from './tls-identity.js';
 export type { TlsIdentity } from './tls-identity.js';
 export { parseServiceAddress, formatServiceAddress, newSwissnum, KEY_HASH_CHARS } from './service-address.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { VeilError, quoteUntrusted } from '../core/index.js';
 import { formatFurl, parseFurl, type ConnectionHint } from '../config/index.js';
-import { base32 } from './base32.js';
+import { base32Encode } from '../core/index.js';
 
 /** Characters of a KEYHASH: base32 of 32 bytes. */
 export const KEY_HASH_CHARS = 52;
@@ -40,5 +40,5 @@ export function formatServiceAddress(a: ServiceAddress): string {
 
 /** A new swissnum: 160 random bits, base32 (32 characters). */
 export function newSwissnum(): string {
-  return base32(randomBytes(20));
+  return base32Encode(randomBytes(20));
 }

@@ -39,18 +39,29 @@ export interface UploadResult {
 async function putAll(server: StorageClient, blocks: MemoryBlockstore, options: UploadOptions): Promise<void> {
   const all: { cid: CID; bytes: Uint8Array }[] = [];
   for await (const cid of blocks.list()) all.push({ cid, bytes: await blocks.get(cid) });
+  // One request alone first: connection, key pin and swissnum errors surface as themselves, not as the
+  // follow-on errors of parallel requests on a destroyed connection.
+  if (all[0]) await server.has(all[0].cid, options);
   let next = 0;
   let done = 0;
+  // The first failure in time is the cause; parallel requests then fail with follow-on errors ("client destroyed").
+  let first: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < all.length) {
+    while (next < all.length && !first) {
       const item = all[next++]!;
       throwIfAborted(options.signal, 'upload');
-      await server.put(item.cid, item.bytes, options);
+      try {
+        await server.put(item.cid, item.bytes, options);
+      } catch (err) {
+        first ??= { error: err };
+        return;
+      }
       done++;
       report(options, 'grid:upload-block', { server: server.name, done, total: all.length });
     }
   };
   await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, all.length) }, worker));
+  if (first) throw first.error;
 }
 
 /**

@@ -35,7 +35,7 @@ export interface DohHttpResponse {
 export type DohTransport = (request: DohHttpRequest, options: AbortOptions) => Promise<DohHttpResponse>;
 
 export interface DohClientOptions {
-  /** The resolver URL ([gateway] dns.resolver), e.g. `https://dns.example/dns-query`. */
+  /** The resolver URL ([gateway] dnslink.resolver), e.g. `https://dns.example/dns-query`. */
   readonly resolverUrl: string;
   readonly transport: DohTransport;
   readonly method?: 'GET' | 'POST' | undefined;

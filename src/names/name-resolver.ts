@@ -39,7 +39,7 @@ export interface NameResolverOptions {
   readonly records?: RecordStore | undefined;
   /** TODO(#4): records on the grid's storage servers, asked when the local store has no valid record. */
   readonly remoteRecords?: RecordStore | undefined;
-  /** `[gateway] dns.resolver`: the DoH URL; undefined disables DNSLink (VEIL_DNSLINK_DISABLED). */
+  /** `[gateway] dnslink.resolver`: the DoH URL; undefined disables DNSLink (VEIL_DNSLINK_DISABLED). */
   readonly dohResolver?: string | undefined;
   /** Opens the DoH connections; required for DNSLink. */
   readonly router?: RouterLike | undefined;
@@ -87,7 +87,7 @@ export function createNameResolver(options: NameResolverOptions): NameResolver {
   const records = options.records ?? new FsRecordStore(options.nodeDir);
   let agent: ReturnType<typeof createDialerAgent> | undefined;
   let doh: DohClient | undefined;
-  let dohUnavailable = 'set [gateway] dns.resolver to resolve DNSLink names';
+  let dohUnavailable = 'set [gateway] dnslink.resolver to resolve DNSLink names';
   if (options.dohResolver !== undefined) {
     let transport = options.dohTransport;
     if (!transport && options.router) {

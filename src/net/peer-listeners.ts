@@ -8,7 +8,7 @@
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import { VeilError, logger, raceAbort, throwIfAborted, type AbortOptions, type Closable } from '../core/index.js';
 import type { HttpListener, HttpListenTarget } from './listeners.js';
@@ -18,6 +18,37 @@ const log = logger('veil:net:peer');
 const TLS_HANDSHAKE = 0x16;
 /** A connection that sends nothing for this long is closed (ms). */
 const FIRST_BYTE_TIMEOUT_MS = 60_000;
+
+/**
+ * A Duplex that yields `first` and then everything `stream` reads, and writes to `stream`. Needed because the
+ * TLS and HTTP servers read a net.Socket's handle directly (bypassing its JS buffer), so `unshift` would lose the
+ * sniffed bytes; a JS stream is read through its events.
+ */
+function withFirstChunk(stream: Duplex, first: Buffer): Duplex {
+  const wrapped = new Duplex({
+    read: () => {
+      stream.resume();
+    },
+    write: (chunk: Buffer, encoding, callback) => {
+      stream.write(chunk, encoding, callback);
+    },
+    final: (callback) => {
+      stream.end();
+      callback();
+    },
+    destroy: (err, callback) => {
+      stream.destroy();
+      callback(err);
+    },
+  });
+  wrapped.push(first);
+  stream.on('data', (chunk: Buffer) => {
+    if (!wrapped.push(chunk)) stream.pause();
+  });
+  stream.once('end', () => wrapped.push(null));
+  stream.once('close', () => wrapped.destroy());
+  return wrapped;
+}
 
 export interface PeerStreamServer extends Closable {
   /** Serves an already-connected stream (an accepted I2P stream, a TCP connection). */
@@ -59,10 +90,7 @@ export function createPeerStreamServer(options: PeerStreamServerOptions): PeerSt
     stream.once('close', () => clearTimeout(timer));
     stream.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      stream.pause();
-      stream.unshift(chunk);
-      (chunk[0] === TLS_HANDSHAKE ? https : http).emit('connection', stream);
-      stream.resume();
+      (chunk[0] === TLS_HANDSHAKE ? https : http).emit('connection', withFirstChunk(stream, chunk));
     });
   };
 

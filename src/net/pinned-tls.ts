@@ -10,26 +10,12 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Agent } from 'undici';
 import { VeilError, abortError, withTimeout, type AbortOptions } from '../core/index.js';
+import { base32Encode } from '../core/base32.js';
 import { HTTP_CLIENT_DEFAULTS, type StreamOpener } from './http-over-dialer.js';
-
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** base32 (RFC 4648, lower case, unpadded) SHA-256 of a SubjectPublicKeyInfo DER. */
 export function spkiKeyHash(spkiDer: Uint8Array): string {
-  const digest = createHash('sha256').update(spkiDer).digest();
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of digest) {
-    value = ((value << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
+  return base32Encode(createHash('sha256').update(spkiDer).digest());
 }
 
 /**

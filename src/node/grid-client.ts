@@ -55,7 +55,8 @@ async function openGrid(nodeDir: string, options: GridCommandOptions, scope: Sco
 export async function putFile(nodeDir: string, path: string, options: GridCommandOptions & { isPublic: boolean }): Promise<UploadResult> {
   await using scope = new Scope();
   const { config, clients } = await openGrid(nodeDir, options, scope);
-  return uploadFile(path, clients, {
+  // `return await`: the scope (and the server connections) must outlive the upload.
+  return await uploadFile(path, clients, {
     sharesHappy: config.client.sharesHappy,
     sharesTotal: config.client.sharesTotal,
     isPublic: options.isPublic,

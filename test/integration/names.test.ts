@@ -121,7 +121,7 @@ test('veil run: /ipns/<k51…> after `veil name publish`, and /ipns/<domain> →
   const webPort = await allocatePort();
   const created = await veil(['create-client', nodeDir, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${client.controlPort}`, `--webport=tcp:${webPort}:interface=127.0.0.1`, '--allow-loopback-exit']);
   assert.equal(created.code, 0, created.stderr);
-  appendFileSync(join(nodeDir, 'veil.cfg'), `\n[gateway]\ndns.resolver = http://127.0.0.1:${dohPort}/dns-query\n`);
+  appendFileSync(join(nodeDir, 'veil.cfg'), `\n[gateway]\ndnslink.resolver = http://127.0.0.1:${dohPort}/dns-query\n`);
   writeFileSync(join(root, 'hello.txt'), 'hello world\n');
   const added = await veil(['add', join(root, 'hello.txt'), '-d', nodeDir]);
   assert.equal(added.stdout, `added ${HELLO} hello.txt\n`, added.stderr);

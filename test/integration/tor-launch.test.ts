@@ -13,6 +13,9 @@ import { isVeilError, raceAbort } from '../../src/core/index.js';
 import { connectLocal } from '../../src/net/local-daemon.js';
 import { launchTor, type LaunchedTor, type TorDial } from '../../src/tor/index.js';
 
+/** A documentation address (RFC 5737): only used to prove that launchTor refuses it before any tor starts. */
+const NOT_LOOPBACK = '192.0.2.1';
+
 const dial: TorDial = (endpoint, options) => connectLocal(endpoint, options);
 const hasCode = (code: string) => (e: unknown): boolean => isVeilError(e) && e.code === code;
 
@@ -100,7 +103,7 @@ test('refuses to start without an explicit network choice, with public directory
     await assert.rejects(launchTor({ dial, dataDir }), hasCode('VEIL_TOR_LAUNCH_UNSAFE'));
     await assert.rejects(launchTor({ dial, dataDir, torrcLines: ['TestingTorNetwork 1'] }), hasCode('VEIL_TOR_LAUNCH_UNSAFE'));
     await assert.rejects(
-      launchTor({ dial, dataDir, torrcLines: ['TestingTorNetwork 1', 'DirAuthority a orport=5000 no-v2 v3ident=AB 128.31.0.39:9131 0000'] }),
+      launchTor({ dial, dataDir, torrcLines: ['TestingTorNetwork 1', `DirAuthority a orport=5000 no-v2 v3ident=AB ${NOT_LOOPBACK}:9131 0000`] }),
       hasCode('VEIL_TOR_LAUNCH_UNSAFE'),
     );
     await assert.rejects(launchTor({ dial, dataDir, disableNetwork: true, torrcLines: ['DisableNetwork 0'] }), hasCode('VEIL_TOR_LAUNCH_UNSAFE'));

@@ -60,21 +60,21 @@ export const NAMES_CODES = codeTable({
   VEIL_DNSLINK_DISABLED: {
     category: 'config',
     summary: 'A DNSLink name was requested but no DNS-over-HTTPS resolver is configured.',
-    hint: 'set [gateway] dns.resolver = https://… in veil.cfg (it is reached through the router, over Tor when the IP is hidden)',
+    hint: 'set [gateway] dnslink.resolver = https://… in veil.cfg (it is reached through the router, over Tor when the IP is hidden)',
   },
   VEIL_DNS_MESSAGE_INVALID: {
     category: 'peer',
     summary: 'A DNS message from the resolver is malformed (RFC 1035 §4.1): truncated, bad label, bad compression pointer.',
-    hint: 'the DNS-over-HTTPS resolver sent a broken answer: try another resolver in [gateway] dns.resolver',
+    hint: 'the DNS-over-HTTPS resolver sent a broken answer: try another resolver in [gateway] dnslink.resolver',
   },
   VEIL_DNS_LIMIT: {
     category: 'peer',
     summary: 'A DNS message exceeds a limit (size, number of records, name length, compression pointers).',
-    hint: 'the resolver\'s answer is larger than Veil accepts: try another resolver in [gateway] dns.resolver',
+    hint: 'the resolver\'s answer is larger than Veil accepts: try another resolver in [gateway] dnslink.resolver',
   },
   VEIL_DOH_FAILED: {
     category: 'network',
     summary: 'The DNS-over-HTTPS resolver did not answer usefully (HTTP error, wrong media type, SERVFAIL, mismatched reply).',
-    hint: 'check [gateway] dns.resolver, and that Tor is bootstrapped (`veil status`) when the node hides its IP',
+    hint: 'check [gateway] dnslink.resolver, and that Tor is bootstrapped (`veil status`) when the node hides its IP',
   },
 });

@@ -4,6 +4,9 @@ import { isVeilError } from '../../core/index.js';
 import { buildTorrc, checkLaunchSafety, torrcValue } from './torrc.js';
 import { parseControlPortFile, parseSocksListeners } from './launch.js';
 
+/** A documentation address (RFC 5737): only ever used to prove that launch refuses it; no tor starts with it. */
+const NOT_LOOPBACK = '192.0.2.1';
+
 const unsafe = (e: unknown): boolean => isVeilError(e, 'VEIL_TOR_LAUNCH_UNSAFE');
 
 const JOIN = [
@@ -18,8 +21,8 @@ test('network mode: disabled, private (loopback DirAuthority + TestingTorNetwork
   assert.throws(() => checkLaunchSafety({ torrcLines: [] }), unsafe);
   assert.throws(() => checkLaunchSafety({ torrcLines: [JOIN[0]!] }), unsafe);
   assert.throws(() => checkLaunchSafety({ torrcLines: [JOIN[1]!] }), unsafe);
-  assert.throws(() => checkLaunchSafety({ torrcLines: ['TestingTorNetwork 1', 'DirAuthority a orport=1 v3ident=AB 10.0.0.1:7000 FF'] }), unsafe);
-  assert.throws(() => checkLaunchSafety({ torrcLines: [...JOIN, 'FallbackDir 192.0.2.1:80 orport=9001 id=AB'] }), unsafe);
+  assert.throws(() => checkLaunchSafety({ torrcLines: ['TestingTorNetwork 1', `DirAuthority a orport=1 v3ident=AB ${NOT_LOOPBACK}:7000 FF`] }), unsafe);
+  assert.throws(() => checkLaunchSafety({ torrcLines: [...JOIN, `FallbackDir ${NOT_LOOPBACK}:80 orport=9001 id=AB`] }), unsafe);
   assert.throws(() => checkLaunchSafety({ torrcLines: ['TestingTorNetwork 1', 'DirAuthority a orport=1 v3ident=AB dirauth.example.org:7000 FF'] }), unsafe);
 });
 

@@ -1,0 +1,106 @@
+/**
+ * The grid over the private Tor network (issue #4): an onion-only storage server (`--listen=tor --hide-ip`) and a
+ * `--hide-ip` client, both real `veil` processes. The client puts a few-MB file (private, convergent) and gets it
+ * back byte-identical through the server's onion service over pinned HTTPS; a pinned-key mismatch and a wrong
+ * swissnum are refused and store nothing; a public upload gives Kubo's CID.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getTorTestnet } from './testnet-env.js';
+import { veil, VeilRun } from './cli-helpers.js';
+import { generateTlsIdentity, newSwissnum, parseServiceAddress, formatServiceAddress } from '../../src/grid/index.js';
+import { MemoryBlockstore, importFile } from '../../src/content/index.js';
+
+const tor = getTorTestnet();
+const [clientA, clientB] = tor.clients;
+assert.ok(clientA && clientB, 'the private network needs two clients');
+
+let root: string;
+let server: VeilRun | undefined;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'veil-grid-tor-'));
+});
+
+after(async () => {
+  if (server) {
+    await server.stop();
+    server.dispose();
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+function storedBlocks(dir: string): number {
+  let n = 0;
+  for (const shard of readdirSync(dir, { withFileTypes: true })) if (shard.isDirectory()) n += readdirSync(join(dir, shard.name)).filter((f) => f.endsWith('.data')).length;
+  return n;
+}
+
+test('onion-only storage server and a hide-ip client: put and get a file; wrong key and swissnum refused', async () => {
+  const serverDir = join(root, 'server');
+  const created = await veil(['create-node', serverDir, '--listen=tor', '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${clientA!.controlPort}`, '--webport=disabled', '--nickname=storage-1', '--allow-loopback-exit']);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(readFileSync(join(serverDir, 'veil.cfg'), 'utf8'), /^\[storage\]\n(?:##.*\n)*enabled = true$/m);
+
+  const clientDir = join(root, 'client');
+  const c = await veil(['create-client', clientDir, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${clientB!.controlPort}`, '--webport=disabled', '--allow-loopback-exit']);
+  assert.equal(c.code, 0, c.stderr);
+  const cfgPath = join(clientDir, 'veil.cfg');
+  const cfg = readFileSync(cfgPath, 'utf8');
+  assert.doesNotMatch(cfg, /^\[client\]$/m);
+  writeFileSync(cfgPath, `${cfg}\n[client]\nshares.needed = 1\nshares.happy = 1\nshares.total = 1\n`);
+
+  server = new VeilRun(serverDir);
+  await server.ready();
+  const furl = readFileSync(join(serverDir, 'private/storage.furl'), 'utf8').trim();
+  const address = parseServiceAddress(furl);
+  assert.equal(address.hints.length, 1);
+  assert.equal(address.hints[0]!.kind, 'tor');
+  const storageDir = join(serverDir, 'storage');
+
+  const plain = randomBytes(3 * 1024 * 1024 + 12345);
+  const file = join(root, 'file.bin');
+  writeFileSync(file, plain);
+
+  // Refusals first: nothing may be stored by them.
+  const wrongKey = formatServiceAddress({ ...address, keyHash: generateTlsIdentity().keyHash });
+  const r1 = await veil(['put', file, '--server', wrongKey, '-d', clientDir], { timeoutMs: 180_000 });
+  assert.equal(r1.code, 5, `${r1.stdout}\n${r1.stderr}`); // VEIL_GRID_NOT_HAPPY (network)
+  assert.match(r1.stderr, /VEIL_GRID_NOT_HAPPY/);
+  assert.match(r1.stderr, /VEIL_PEER_KEY_MISMATCH/);
+  const wrongSwiss = formatServiceAddress({ ...address, swissnum: newSwissnum() });
+  const r2 = await veil(['put', file, '--server', wrongSwiss, '-d', clientDir], { timeoutMs: 180_000 });
+  assert.equal(r2.code, 5, `${r2.stdout}\n${r2.stderr}`);
+  assert.match(r2.stderr, /VEIL_GRID_UNAUTHORIZED/);
+  assert.equal(storedBlocks(storageDir), 0);
+
+  // Private upload: a capability; the server holds only ciphertext.
+  const put = await veil(['put', file, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000 });
+  assert.equal(put.code, 0, `${put.stdout}\n${put.stderr}`);
+  const result = JSON.parse(put.stdout) as { capability: string; blocks: number; servers: number };
+  assert.match(result.capability, /^veil:chk:[a-z2-7]{52}:b[a-z2-7]+$/);
+  assert.equal(result.servers, 1);
+  assert.equal(storedBlocks(storageDir), result.blocks);
+
+  const out = join(root, 'back.bin');
+  const get = await veil(['get', result.capability, '--server', furl, '-o', out, '-d', clientDir], { timeoutMs: 300_000 });
+  assert.equal(get.code, 0, `${get.stdout}\n${get.stderr}`);
+  assert.ok(readFileSync(out).equals(plain), 'byte-identical after the round trip');
+
+  // A capability with the wrong key decrypts to garbage — but a wrong swissnum cannot even read.
+  const badGet = await veil(['get', result.capability, '--server', wrongSwiss, '-o', join(root, 'nope.bin'), '-d', clientDir], { timeoutMs: 180_000 });
+  assert.equal(badGet.code, 5, badGet.stderr);
+  assert.match(badGet.stderr, /VEIL_GRID_BLOCK_UNAVAILABLE/);
+
+  // Public upload: Kubo's default CID.
+  const small = join(root, 'small.txt');
+  writeFileSync(small, 'hello grid\n');
+  const expected = await importFile(small, new MemoryBlockstore());
+  const pub = await veil(['put', small, '--public', '--server', furl, '-d', clientDir], { timeoutMs: 180_000 });
+  assert.equal(pub.code, 0, pub.stderr);
+  assert.equal(pub.stdout.trim(), expected.cid.toString());
+});
