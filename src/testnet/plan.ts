@@ -2,13 +2,13 @@
  * Preparing a testnet before any tor runs: sizes and directory checks, the node plan (names, roles, ports),
  * offline keys, torrc files, and the TorTestnetInfo built from the plan once the tors are up.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { VeilError, bug, type AbortOptions } from '../core/index.js';
 import { allocatePort } from '../net/index.js';
 import { TESTNET_DEFAULTS } from './defaults.js';
 import { makeAuthorityKeys, makeRelayIdentity, type ToolPaths } from './keys.js';
-import { isTestnetProcess, readPidFile } from './process-check.js';
+import { isTestnetProcess, recordedTorPids } from './process-check.js';
 import {
   LOOPBACK_RESOLV_CONF,
   NODE_FILES,
@@ -79,14 +79,7 @@ export function checkDir(dir: string): string {
 
 /** Refuses a directory where a previous network still runs; otherwise removes its leftovers. */
 export async function prepareTorDir(dir: string, torDir: string): Promise<void> {
-  let names: string[] = [];
-  try {
-    names = await readdir(torDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  for (const name of names) {
-    const pid = await readPidFile(join(torDir, name, NODE_FILES.pid));
+  for (const [name, pid] of await recordedTorPids(torDir)) {
     if (pid !== undefined && (await isTestnetProcess(pid, dir))) {
       throw new VeilError('VEIL_TESTNET_OPTIONS_INVALID', `cannot start the private Tor network: tor ${name} (pid ${pid}) of a previous network still runs in this directory`, {
         hint: 'stop it first (`veil testnet down`) or use another directory',

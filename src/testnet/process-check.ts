@@ -3,9 +3,10 @@
  * before signalling a recorded PID we make sure it is still a tor (or i2pd) of *this* testnet directory,
  * because PIDs are reused. Linux only (/proc), like the rest of the testnet.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, resolve, sep } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import { delay, logger, type AbortOptions } from '../core/index.js';
+import { NODE_FILES } from './torrc.js';
 
 const log = logger('veil:testnet:process');
 
@@ -91,4 +92,20 @@ export async function readPidFile(path: string): Promise<number | undefined> {
   }
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+/**
+ * The PID file of every tor under `torDir` (one folder per tor), by folder name; undefined where the folder has
+ * no readable PID file. An absent `torDir` gives an empty map.
+ */
+export async function recordedTorPids(torDir: string): Promise<Map<string, number | undefined>> {
+  const out = new Map<string, number | undefined>();
+  let names: string[] = [];
+  try {
+    names = await readdir(torDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  for (const name of names) out.set(name, await readPidFile(join(torDir, name, NODE_FILES.pid)));
+  return out;
 }

@@ -6,13 +6,11 @@
  * Each PID is signalled only if it is still a tor (or i2pd) whose command line points inside `dir`
  * (process-check.ts): a recycled PID is never touched.
  */
-import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VeilError, isVeilError, logger, throwIfAborted, type AbortOptions } from '../core/index.js';
 import { TESTNET_DEFAULTS } from './defaults.js';
 import { readInfo } from './info-file.js';
-import { isTestnetProcess, readPidFile, sendSignal, waitGone } from './process-check.js';
-import { NODE_FILES } from './torrc.js';
+import { recordedTorPids, isTestnetProcess, sendSignal, waitGone } from './process-check.js';
 import type { TestnetInfo } from './types.js';
 
 const log = logger('veil:testnet:stop');
@@ -93,21 +91,13 @@ async function recordedPids(root: string): Promise<number[]> {
   for (const c of info?.tor?.clients ?? []) pids.add(c.pid);
   for (const r of info?.i2p?.routers ?? []) pids.add(r.pid);
 
-  const torDir = join(root, TESTNET_DEFAULTS.torSubdir);
-  let names: string[] = [];
-  try {
-    names = await readdir(torDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  for (const name of names) {
-    const pid = await readPidFile(join(torDir, name, NODE_FILES.pid));
-    if (pid !== undefined) pids.add(pid);
-  }
-  if (info === undefined && names.length === 0) {
+  const recorded = await recordedTorPids(join(root, TESTNET_DEFAULTS.torSubdir));
+  for (const pid of recorded.values()) if (pid !== undefined) pids.add(pid);
+  if (info === undefined && recorded.size === 0) {
     throw new VeilError('VEIL_TESTNET_INFO_INVALID', 'no private test network is recorded in this directory (no testnet.json, no tor/)', {
       details: { dir: root },
     });
   }
   return [...pids].filter((p) => Number.isInteger(p) && p > 1);
 }
+
