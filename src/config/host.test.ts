@@ -67,3 +67,8 @@ describe('host classification', () => {
     for (const h of ['0.0.0.0', '10.0.0.1', '127.0.0.01', 'example.org', '::']) assert.ok(!isLoopbackAddress(h), h);
   });
 });
+
+it('a name is refused as numeric only when its last label is a number (WHATWG "ends in a number")', () => {
+  for (const numeric of ['127.1', '0x7f000001', 'a.0x1f', 'example.123']) assert.equal(classifyHost(numeric).kind, 'invalid', numeric);
+  for (const name of ['0x.aa', '0xdead.example', '1.example']) assert.equal(classifyHost(name).kind, 'dns', name);
+});

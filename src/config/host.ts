@@ -125,8 +125,9 @@ export function classifyHost(host: string): HostInfo {
   if (name === '' || name.length > 253) return { kind: 'invalid', reason: 'host name is empty or longer than 253 characters' };
   const labels = name.split('.');
   if (!labels.every((l) => LABEL_RE.test(l))) return { kind: 'invalid', reason: `${name.slice(0, 60)} is not a valid host name` };
-  // Forms like 127.1 or 0x7f000001 are read as IP addresses by some resolvers: refuse them as names.
-  if (/^\d+$/.test(labels[labels.length - 1] ?? '') || labels.some((l) => /^0x[0-9a-f]*$/.test(l))) {
+  // A name whose last label is a number (127.1, 0x7f000001, 10.0x1) is read as an IPv4 address by inet_aton-style
+  // parsers (WHATWG URL: "ends in a number"): refuse it as a name. Other labels may be anything (0x.example).
+  if (/^(\d+|0x[0-9a-f]*)$/.test(labels[labels.length - 1] ?? '')) {
     return { kind: 'invalid', reason: `${name.slice(0, 60)} looks like a numeric address but is not a dotted-quad IPv4 address` };
   }
   const last = labels[labels.length - 1];
