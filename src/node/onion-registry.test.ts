@@ -38,7 +38,7 @@ test('onion add saves key and metadata (0700/0600) without a running node; list 
     const sdir = join(registryDir(dir), 'ssh');
     assert.equal(await mode(registryDir(dir)), 0o700);
     assert.equal(await mode(sdir), 0o700);
-    assert.deepEqual((await readdir(sdir)).sort(), [`${added.service.current.serviceId}.key`, 'service.json']);
+    assert.deepEqual((await readdir(sdir)).sort(), [`${added.service.current.serviceId}.key`, 'service.json'].sort());
     for (const f of await readdir(sdir)) assert.equal(await mode(join(sdir, f)), 0o600, f);
     assert.deepEqual(await readSavedService(dir, 'ssh'), added.service);
     await assert.rejects(addOnionService(dir, { name: 'ssh', target: '22' }), (e: unknown) => isVeilError(e, 'VEIL_ONION_SERVICE_EXISTS'));
