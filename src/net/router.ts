@@ -31,6 +31,8 @@ export interface RouterDialers {
   readonly direct?: Dialer | undefined;
   readonly tor?: Dialer | undefined;
   readonly i2p?: Dialer | undefined;
+  /** Clears Tor's memory of failed onion service lookups before a retry (see dialRetryingOnions). */
+  readonly beforeOnionRetry?: (() => Promise<void>) | undefined;
 }
 
 export type Transport = Exclude<HandlerKind, 'none'>;
@@ -84,7 +86,12 @@ export interface HintAttempt {
  * every HSDir at once (clients and services may briefly disagree on the hash ring), and Tor then answers
  * "descriptor not found" at once. Other errors are thrown as they come. Honours `signal`.
  */
-export async function dialRetryingOnions(dialer: Dialer, host: string, port: number, options: DialOptions = {}): Promise<Duplex> {
+export async function dialRetryingOnions(
+  dialer: Dialer,
+  host: string,
+  port: number,
+  options: DialOptions & { beforeRetry?: (() => Promise<void>) | undefined } = {},
+): Promise<Duplex> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await dialer.dial(host, port, options);
@@ -92,6 +99,9 @@ export async function dialRetryingOnions(dialer: Dialer, host: string, port: num
       if (attempt >= ONION_RETRY_ATTEMPTS || !isVeilError(err) || !RETRYABLE_ONION_CODES.has(err.code)) throw err;
       log.debug('onion service not reachable yet, retrying:', err.code);
       await delay(ONION_RETRY_DELAY_MS * attempt, { signal: options.signal });
+      // Tor remembers a failed descriptor fetch and answers from that memory for a while; beforeRetry lets the
+      // owner of the control connection clear it (SIGNAL NEWNYM) so that the retry really asks the HSDirs again.
+      await options.beforeRetry?.();
     }
   }
 }
@@ -143,6 +153,7 @@ export class Router {
     const dialer = this.#dialers[d.transport]!;
     log.debug('dialing', sensitive(formatConnectionHint(hint)), 'via', d.transport);
     const stream = await dialRetryingOnions(dialer, d.host, d.port, {
+      beforeRetry: d.transport === 'tor' ? this.#dialers.beforeOnionRetry : undefined,
       isolationToken: this.isolationToken(options.peerId),
       signal: options.signal,
       timeoutMs: options.timeoutMs,

@@ -233,7 +233,10 @@ async function socksCheck(config: NodeConfig, control: TorControl | undefined, t
   }
   const started = Date.now();
   try {
-    const stream = await dialRetryingOnions(createTorDialer({ socks }), `${target.serviceId}.onion`, target.port, { signal });
+    const stream = await dialRetryingOnions(createTorDialer({ socks }), `${target.serviceId}.onion`, target.port, {
+      signal,
+      beforeRetry: control ? () => control.signal('NEWNYM').catch(() => undefined) : undefined,
+    });
     stream.destroy();
     return check(id, 'ok', `SOCKS port ${endpoint} works: test circuit to this node's onion service "${target.name}" in ${Date.now() - started} ms`);
   } catch (err) {

@@ -26,7 +26,12 @@ export interface PingResult {
 export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined, i2p: I2pRuntime | undefined): Router {
   return new Router(
     { revealIpAddress: config.node.revealIpAddress, handlers: config.connectionHandlers, allowLoopbackExit: config.testnet.allowLoopbackExit },
-    { direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined, tor: tor?.dialer(), i2p: i2p?.dialer() },
+    {
+      direct: config.node.revealIpAddress ? createDirectDialerDangerously() : undefined,
+      tor: tor?.dialer(),
+      i2p: i2p?.dialer(),
+      beforeOnionRetry: tor ? () => tor.forgetOnionFailures() : undefined,
+    },
   );
 }
 

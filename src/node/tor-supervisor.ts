@@ -134,6 +134,16 @@ export class TorSupervisor implements Closable {
     };
   }
 
+  /**
+   * Makes tor forget failed onion service lookups (SIGNAL NEWNYM also clears its client-side onion service cache;
+   * new streams get new circuits). Does nothing without a control connection. Errors are logged, not thrown.
+   */
+  async forgetOnionFailures(): Promise<void> {
+    const control = this.#access?.control;
+    if (!control) return;
+    await control.signal('NEWNYM').catch((err: unknown) => log.debug('SIGNAL NEWNYM failed:', err));
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stop.abort();

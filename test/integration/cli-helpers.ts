@@ -117,11 +117,17 @@ export class VeilRun {
  * GET `url` through a Tor SOCKS port with curl (a tool we did not write). A freshly published onion service is not
  * on every HSDir at once, so a few attempts are made, 2 s apart (each bounded by `maxTimeS`).
  */
-export async function curlViaTor(socksPort: number, url: string, options: { attempts?: number; maxTimeS?: number } = {}): Promise<string> {
+export async function curlViaTor(
+  socksPort: number,
+  url: string,
+  options: { attempts?: number; maxTimeS?: number; control?: { port: number; cookiePath: string } } = {},
+): Promise<string> {
   const { execFile } = await import('node:child_process');
   const attempts = options.attempts ?? 5;
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
+    // Tor answers a repeated lookup of an onion service it failed to find from memory; NEWNYM clears that.
+    if (i > 0 && options.control) await forgetOnionFailures(options.control.port, options.control.cookiePath);
     try {
       return await new Promise<string>((resolve, reject) =>
         execFile('curl', ['-sS', '--fail', '--max-time', String(options.maxTimeS ?? 45), '--socks5-hostname', `127.0.0.1:${socksPort}`, url], (err, stdout, stderr) =>
@@ -134,4 +140,30 @@ export async function curlViaTor(socksPort: number, url: string, options: { atte
     }
   }
   throw last;
+}
+
+/** SIGNAL NEWNYM on a tor's control port: it forgets failed onion service lookups (and uses new circuits). */
+export async function forgetOnionFailures(controlPort: number, cookiePath: string): Promise<void> {
+  const { openTorControl } = await import('../../src/tor/index.js');
+  const { connectLocal } = await import('../../src/net/index.js');
+  const { control } = await openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: controlPort }, { cookiePath });
+  try {
+    await control.signal('NEWNYM');
+  } finally {
+    await control.close();
+  }
+}
+
+/** Polls `veil status --json` until `predicate` holds (deadline `timeoutMs`). */
+export async function waitForStatus(nodeDir: string, predicate: (status: Record<string, any>) => boolean, timeoutMs = 120_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await veil(['status', nodeDir, '--json']);
+    if (res.code === 0) {
+      const status = JSON.parse(res.stdout) as Record<string, any>;
+      if (predicate(status)) return status;
+    }
+    if (Date.now() > deadline) throw new Error(`status of ${nodeDir} did not reach the expected state in ${timeoutMs} ms: ${res.stdout}${res.stderr}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

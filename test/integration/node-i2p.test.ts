@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getI2pTestnet, getTorTestnet } from './testnet-env.js';
-import { veil, VeilRun } from './cli-helpers.js';
+import { veil, VeilRun, waitForStatus } from './cli-helpers.js';
 import { findLeaks } from './leak-audit.js';
 import { allocatePort } from '../../src/net/index.js';
 
@@ -88,6 +88,7 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
     assert.equal(status.i2p.state, 'ready');
     assert.equal(status.i2p.address, b32);
     assert.equal(status.onionService.address, onion);
+    await waitForStatus(server, (st) => st['onionService']?.state === 'published');
     const hints = `tor:${onion}:3457,i2p:${b32}:3457`;
     const t = await veil(['ping', hints, '-d', viaTor], { timeoutMs: 240_000 });
     assert.equal(t.code, 0, t.stderr);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
-import { curlViaTor, veil, VeilRun } from './cli-helpers.js';
+import { curlViaTor, veil, VeilRun, waitForStatus } from './cli-helpers.js';
 import { allocatePort, connectLocal } from '../../src/net/index.js';
 import { launchTor, type LaunchedTor } from '../../src/tor/index.js';
 import type { NodeStatus } from '../../src/node/index.js';
@@ -24,7 +24,8 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 async function fetchNode(onion: string): Promise<{ nickname: string }> {
-  return JSON.parse(await curlViaTor(clientB.socksPort, `http://${onion}:3457/veil/v1/node`)) as { nickname: string };
+  const control = { port: clientB.controlPort, cookiePath: clientB.cookiePath };
+  return JSON.parse(await curlViaTor(clientB.socksPort, `http://${onion}:3457/veil/v1/node`, { control })) as { nickname: string };
 }
 
 async function statusOf(nodeDir: string): Promise<NodeStatus> {
@@ -59,6 +60,7 @@ test('the node reconnects and republishes its onion service when its tor restart
     const onion = /onion service: (\S+\.onion)/.exec(created.stdout)![1]!;
     node = new VeilRun(nodeDir);
     await node.ready();
+    await waitForStatus(nodeDir, (st) => st['onionService']?.state === 'published');
     assert.equal((await fetchNode(onion)).nickname, 'restarts');
 
     await daemon.close(); // the daemon goes away …
@@ -91,6 +93,7 @@ test('--tor-launch: the node launches a tor that joins the private network, and 
     const s = await statusOf(nodeDir);
     assert.equal(s.tor?.launched, true);
     assert.equal(s.onionService?.address, onion, 'same address as create-node made');
+    await waitForStatus(nodeDir, (st) => st['onionService']?.state === 'published');
     assert.equal((await fetchNode(onion)).nickname, 'launcher');
     const torPid = s.tor!.pid!;
     process.kill(node.child.pid!, 'SIGKILL');

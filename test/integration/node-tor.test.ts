@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
-import { curlViaTor, veil, VeilRun } from './cli-helpers.js';
+import { curlViaTor, veil, VeilRun, waitForStatus } from './cli-helpers.js';
 import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { allocatePort } from '../../src/net/index.js';
 
@@ -80,8 +80,9 @@ test('create-node --listen=tor --hide-ip; run; reachable through another client;
     assert.equal(s.revealIpAddress, false);
     assert.equal(s.tor.state, 'ready');
 
-    // Through the other client's SOCKS port with curl (not our code).
-    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`);
+    // Through the other client's SOCKS port with curl (not our code), once the descriptor is on the HSDirs.
+    await waitForStatus(nodeDir, (st) => st['onionService']?.state === 'published');
+    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`, { control: { port: clientB!.controlPort, cookiePath: clientB!.cookiePath } });
     assert.equal((JSON.parse(stdout) as { nickname: string }).nickname, 'onion-server');
 
     // The hiding client reaches the server by its tor: hint, and a loopback HTTP server by a tcp: hint through
@@ -110,7 +111,8 @@ test('create-node --listen=tor --hide-ip; run; reachable through another client;
   try {
     await again.ready();
     assert.match(again.stdout, new RegExp(`onion service: ${onion}`));
-    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`);
+    await waitForStatus(nodeDir, (st) => st['onionService']?.state === 'published');
+    const stdout = await curlViaTor(clientB!.socksPort, `http://${onion}:3457/veil/v1/node`, { control: { port: clientB!.controlPort, cookiePath: clientB!.cookiePath } });
     assert.equal((JSON.parse(stdout) as { nickname: string }).nickname, 'onion-server');
   } finally {
     assert.equal(await again.stop(), 0, again.stderr);
