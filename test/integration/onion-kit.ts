@@ -107,13 +107,16 @@ export async function echoThrough(dialer: TorDialer, address: string, port: numb
  * descriptor from before a restart (introduction fails, Tor refetches). A client retrying twice is what users
  * see too; any other error is final.
  */
-export async function echoFirstContact(dialer: TorDialer, address: string, port: number): Promise<string> {
+export async function echoFirstContact(dialer: TorDialer, address: string, port: number, forget?: () => Promise<void>): Promise<string> {
   const isTransient = (e: unknown): boolean => e instanceof Error && ['VEIL_TOR_ONION_NOT_FOUND', 'VEIL_TOR_ONION_INTRO_FAILED', 'VEIL_SOCKS_GENERAL_FAILURE'].includes((e as { code?: string }).code ?? '');
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await echoThrough(dialer, address, port);
     } catch (err) {
-      if (attempt >= 3 || !isTransient(err)) throw err;
+      if (attempt >= 4 || !isTransient(err)) throw err;
+      // Tor answers a repeated lookup it failed from memory: wait a little and make it forget (SIGNAL NEWNYM).
+      await new Promise((r) => setTimeout(r, 1500 * attempt));
+      await forget?.();
     }
   }
 }

@@ -26,19 +26,20 @@ import {
   republishSavedOnionServices,
   type SavedOnionPublisher,
 } from '../../src/node/index.js';
-import { EventLog, cli, echoFirstContact, echoThrough, freePort, startEcho, useTorTestnet, type TestNetwork } from './onion-kit.js';
+import { EventLog, cli, echoFirstContact, echoThrough, startEcho, useTorTestnet, type TestNetwork } from './onion-kit.js';
 
 let network: TestNetwork;
 let nodeDir: string;
 let nodeControl: TorControl;
 let clientControl: TorControl;
-let originalSocksPorts: string[] = [];
 let dialer: TorDialer;
 let echo: { port: number; close(): Promise<void> };
 let publisher: SavedOnionPublisher | undefined;
 const events = new EventLog();
 
 const ADDRESS = /([a-z2-7]{56}\.onion)/;
+/** Makes the connecting client forget failed onion service lookups before a retry. */
+const forget = (): Promise<void> => clientControl.signal('NEWNYM');
 
 before(async () => {
   network = await useTorTestnet();
@@ -53,10 +54,8 @@ before(async () => {
   await writeFile(join(nodeDir, NODE_PID_FILE), `${process.pid}\n`);
   ({ control: nodeControl } = await openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: c1.controlPort }));
   ({ control: clientControl } = await openTorControl(connectLocal, { kind: 'tcp', host: '127.0.0.1', port: c2.controlPort }));
-  originalSocksPorts = (await clientControl.getConf(['SocksPort'])).get('SocksPort') ?? [];
-  const socksPort = await freePort();
-  await clientControl.setConf({ SocksPort: [...originalSocksPorts, `127.0.0.1:${socksPort} ExtendedErrors`] });
-  dialer = createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: socksPort }, timeoutMs: 60_000 });
+  // The private network's client SocksPorts carry ExtendedErrors (onion service failures as typed errors).
+  dialer = createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: c2.socksPort }, timeoutMs: 60_000 });
   echo = await startEcho();
   publisher = await republishSavedOnionServices(nodeControl, nodeDir, { onProgress: events.listener });
 });
@@ -65,7 +64,6 @@ after(async () => {
   await publisher?.close();
   await echo?.close();
   if (clientControl && !clientControl.isClosed) {
-    if (originalSocksPorts.length > 0) await clientControl.setConf({ SocksPort: originalSocksPorts });
     await clientControl.close();
   }
   await nodeControl?.close();
@@ -81,7 +79,7 @@ test('onion add: an echo service answers through another client\'s SOCKS port', 
   assert.match(r.stdout, /published by the running node/);
   echoAddress = ADDRESS.exec(r.stdout)?.[1] ?? '';
   assert.notEqual(echoAddress, '');
-  assert.equal(await echoFirstContact(dialer, echoAddress, 22), 'ping');
+  assert.equal(await echoFirstContact(dialer, echoAddress, 22, forget), 'ping');
   const list = await cli(['onion', 'list', '--json', '-d', nodeDir]);
   const services = JSON.parse(list.stdout) as { name: string; address: string; published: string; target: string }[];
   assert.deepEqual(services.map((s) => [s.name, s.address, s.published, s.target]), [['echo', echoAddress, 'published', `127.0.0.1:${echo.port}`]]);
@@ -94,7 +92,7 @@ test('onion rotate: the new address answers at once, the old one until the grace
   const newAddress = /new address ([a-z2-7]{56}\.onion)/.exec(r.stdout)?.[1] ?? '';
   assert.match(newAddress, ADDRESS);
   assert.notEqual(newAddress, echoAddress);
-  assert.equal(await echoFirstContact(dialer, newAddress, 22), 'ping');
+  assert.equal(await echoFirstContact(dialer, newAddress, 22, forget), 'ping');
   assert.equal(await echoThrough(dialer, echoAddress, 22), 'ping', 'the old address still answers inside the grace period');
   await events.wait((e) => e.type === 'onion:saved-withdrawn' && e.detail['role'] === 'retiring', 60_000, mark);
   await assert.rejects(echoThrough(dialer, echoAddress, 22), (e: unknown) => isVeilError(e), 'the old address is withdrawn');
@@ -106,7 +104,7 @@ test('onion rotate: the new address answers at once, the old one until the grace
   publisher = await republishSavedOnionServices(nodeControl, nodeDir, { onProgress: events.listener });
   assert.deepEqual(publisher.published().map((p) => `${p.serviceId}.onion`), [newAddress]);
   await events.wait((e) => e.type === 'onion:descriptor-uploaded', 60_000, restartMark);
-  assert.equal(await echoFirstContact(dialer, newAddress, 22), 'ping');
+  assert.equal(await echoFirstContact(dialer, newAddress, 22, forget), 'ping');
   echoAddress = newAddress;
 });
 
@@ -122,7 +120,7 @@ test('client authorization: no key gives VEIL_TOR_ONION_CLIENT_AUTH_MISSING; ONI
   );
   await addOnionClientAuth(clientControl, line, { clientName: 'alice' });
   try {
-    assert.equal(await echoFirstContact(dialer, `${serviceId}.onion`, 2222), 'ping');
+    assert.equal(await echoFirstContact(dialer, `${serviceId}.onion`, 2222, forget), 'ping');
   } finally {
     assert.equal(await removeOnionClientAuth(clientControl, serviceId), true);
   }
