@@ -49,28 +49,26 @@ export async function readOnionKey(keyFile: string, options: AbortOptions = {}):
 }
 
 /**
- * Publishes the service on `control` and starts watching for its descriptor upload (deadline `uploadTimeoutMs`,
- * default 120 s; the service stays published after the deadline, only `uploaded` resolves false). Reports
+ * Publishes the service on `control` and watches for its descriptor upload: `uploadTimeoutMs` (default 30 s) per
+ * attempt, re-adding the service (same key) after each, `attempts` (default 4) in all; the service stays published
+ * after the last, only `uploaded` resolves false. Reports
  * `onion:published` and `onion:descriptor-uploaded`. Throws VEIL_NODE_KEY_UNREADABLE, VEIL_TOR_*; honours `signal`.
  */
 export async function publishOnionService(
   control: TorControl,
   spec: OnionServiceSpec,
-  options: AbortOptions & ProgressOptions & { uploadTimeoutMs?: number } = {},
+  options: AbortOptions & ProgressOptions & { uploadTimeoutMs?: number; attempts?: number } = {},
 ): Promise<PublishedOnion> {
   const privateKey = await readOnionKey(spec.keyFile, options);
+  const request = {
+    privateKey,
+    ports: [{ virtualPort: spec.virtualPort, target: `127.0.0.1:${spec.localPort}` }],
+    ...(spec.clientAuthV3 && spec.clientAuthV3.length > 0 ? { clientAuthV3: spec.clientAuthV3 } : {}),
+  };
   const watcher = await HsDescWatcher.start(control, options);
   let serviceId: string;
   try {
-    const result = await control.addOnion(
-      {
-        privateKey,
-        ports: [{ virtualPort: spec.virtualPort, target: `127.0.0.1:${spec.localPort}` }],
-        ...(spec.clientAuthV3 && spec.clientAuthV3.length > 0 ? { clientAuthV3: spec.clientAuthV3 } : {}),
-      },
-      { signal: options.signal },
-    );
-    serviceId = result.serviceId;
+    serviceId = (await control.addOnion(request, { signal: options.signal })).serviceId;
   } catch (err) {
     await watcher.close();
     throw err;
@@ -80,19 +78,35 @@ export async function publishOnionService(
   report(options, 'onion:published', {});
   let state: OnionState = 'publishing';
   const stop = new AbortController();
-  const uploaded = watcher
-    .uploaded(serviceId, { signal: withTimeout(stop.signal, options.uploadTimeoutMs ?? 120_000) })
-    .then(
-      () => {
-        if (state === 'publishing') state = 'published';
+  const attempts = options.attempts ?? 4;
+  const perAttemptMs = options.uploadTimeoutMs ?? 30_000;
+  // Tor uploads a new service's descriptor once, and after a failed upload waits for its next scheduled one. When no
+  // upload is confirmed in time, the service is added again (same key, same address), which uploads it afresh.
+  const watch = async (): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await watcher.uploaded(serviceId, { signal: withTimeout(stop.signal, perAttemptMs) });
         return true;
-      },
-      (err: unknown) => {
-        if (state === 'publishing') state = 'upload-failed';
-        if (!stop.signal.aborted) log.warn('no descriptor upload seen for the onion service:', isVeilError(err) ? err.code : String(err));
-        return false;
-      },
-    )
+      } catch (err) {
+        if (stop.signal.aborted || control.isClosed || attempt >= attempts) {
+          if (!stop.signal.aborted) log.warn('no descriptor upload seen for the onion service:', isVeilError(err) ? err.code : String(err));
+          return false;
+        }
+        log.debug('no descriptor upload yet; publishing the onion service again');
+        await control.delOnion(serviceId).catch((e: unknown) => log.debug('DEL_ONION failed:', e));
+        await control.addOnion(request, { signal: stop.signal });
+      }
+    }
+  };
+  const uploaded = watch()
+    .catch((err: unknown) => {
+      if (!stop.signal.aborted) log.warn('republishing the onion service failed:', isVeilError(err) ? err.code : String(err));
+      return false;
+    })
+    .then((ok) => {
+      if (state === 'publishing') state = ok ? 'published' : 'upload-failed';
+      return ok;
+    })
     .finally(() => watcher.close());
   let closing: Promise<void> | undefined;
   return {
