@@ -107,3 +107,12 @@ describe('convergent encryption and capabilities', () => {
     }
   });
 });
+
+describe('TLS identity certificates', () => {
+  it('always encode as valid DER (serials never start with a zero byte)', () => {
+    for (let i = 0; i < 300; i++) {
+      const id = generateTlsIdentity();
+      assert.doesNotThrow(() => new X509Certificate(id.certPem));
+    }
+  });
+});

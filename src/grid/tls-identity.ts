@@ -48,7 +48,9 @@ export function selfSignedCertificate(key: KeyObject): string {
   const name = seq(set(seq(OID_CN, tlv(0x0c, Buffer.from('veil', 'utf8')))));
   const alg = seq(OID_ED25519);
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
+  // A positive INTEGER in minimal DER form: top bit clear, and no leading zero byte (X.690 §8.3.2 forbids the
+  // padding; a serial that started with 0x00 was "illegal padding" to OpenSSL about 1 time in 256).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = seq(
     tlv(0xa0, int(Buffer.from([2]))),
     int(serial),
