@@ -15,3 +15,5 @@ export { loadOrCreateConvergenceSecret, convergentKey, aesCtr, decryptCtr, hashF
 export type { Capability } from './convergent.js';
 export { uploadFile, downloadCapability, gridBlockGetter } from './transfer.js';
 export type { UploadOptions, UploadResult } from './transfer.js';
+export { ServerDirectory } from './server-directory.js';
+export type { KnownServer, DirectoryListener } from './server-directory.js';

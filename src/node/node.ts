@@ -12,6 +12,7 @@ import { loadNodeConfig, formatConnectionHint, type NodeConfig } from '../config
 import { listenHttp, type HttpListener, type Router } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { createGatewayHandler } from '../gateway/index.js';
+import { ServerDirectory } from '../grid/index.js';
 import { createNameResolver } from '../names/index.js';
 import { openTransports } from './transports.js';
 import { readSavedServices } from './onion-registry.js';
@@ -39,6 +40,8 @@ export interface StartNodeOptions extends AbortOptions, ProgressOptions {
 export interface RunningNode {
   readonly config: NodeConfig;
   readonly router: Router;
+  /** Storage servers known now (introducer subscription). */
+  readonly directory: ServerDirectory;
   /** URL of the web port (gateway and status), when enabled. */
   readonly webUrl: string | undefined;
   /** `<id>.onion` of the node's own onion service, once published. */
@@ -131,6 +134,9 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
 
     // 4. The router: the only way this node dials peers.
     const router = buildRouter(config, tor, i2p);
+    // The storage servers this node knows (filled by the introducer subscription, issue #4); read by the
+    // gateway's missing-block fetches and IPNS lookups.
+    const directory = scope.adopt(new ServerDirectory());
 
     // 5. Web port: gateway and status, on loopback by default.
     let webUrl: string | undefined;
@@ -165,6 +171,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     return {
       config,
       router,
+      directory,
       webUrl,
       get onionAddress() {
         return onion?.address;
