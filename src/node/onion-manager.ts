@@ -11,8 +11,12 @@ import { loadNodeConfig } from '../config/index.js';
 import { HsDescWatcher, type TorControl } from '../tor/index.js';
 import { generateClientAuthKeyPair, generateOnionServiceKey, formatAuthPrivateLine } from './onion-keys.js';
 import { openNodeTorControl, runningNodePid } from './onion-node-tor.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withFileLock } from './file-lock.js';
 import {
   deleteSavedService,
+  registryDir,
   pruneRetired,
   readSavedService,
   readSavedServices,
@@ -24,6 +28,8 @@ import {
 import { assertOnionName, formatOnionTarget, parseOnionTarget, parseServicePort } from './onion-target.js';
 
 const log = logger('veil:node:onion');
+/** In the registry directory: held by a `veil onion` command while it changes the saved services. */
+export const ONION_LOCK_FILE = '.lock';
 
 export const ONION_MANAGER_DEFAULTS = Object.freeze({
   /** How long `veil onion add/rotate` waits for the running node to publish (descriptor uploaded). */
@@ -53,7 +59,13 @@ export function addressOf(serviceId: string): string {
  * Runs `change` and, when a node runs in `nodeDir`, waits for the node to publish `serviceId` (undefined:
  * nothing to wait for). Never throws for the waiting part: the change is saved either way.
  */
-async function applyAndWait(nodeDir: string, change: () => Promise<string | undefined>, options: OnionManagerOptions): Promise<Publication> {
+async function applyAndWait(nodeDir: string, change0: () => Promise<string | undefined>, options: OnionManagerOptions): Promise<Publication> {
+  // The read-modify-write of the saved services runs under the registry lock: two `veil onion` commands never
+  // interleave (the second reads what the first wrote).
+  const change = async (): Promise<string | undefined> => {
+    await mkdir(registryDir(nodeDir), { recursive: true, mode: 0o700 });
+    return withFileLock(join(registryDir(nodeDir), ONION_LOCK_FILE), 'the onion service registry', change0, options);
+  };
   if ((await runningNodePid(nodeDir)) === undefined) {
     await change();
     return { kind: 'node-not-running' };
@@ -121,18 +133,22 @@ export async function addOnionService(nodeDir: string, req: AddOnionServiceReque
   }
   const clientName = req.clientName ?? 'default';
   if (req.clientAuth) assertOnionName(clientName, 'client name');
-  try {
-    await readSavedService(nodeDir, req.name);
-    throw new VeilError('VEIL_ONION_SERVICE_EXISTS', `an onion service named ${req.name} already exists`);
-  } catch (err) {
-    if (!isVeilError(err, 'VEIL_ONION_SERVICE_UNKNOWN')) throw err;
-  }
+  const assertNew = async (): Promise<void> => {
+    try {
+      await readSavedService(nodeDir, req.name);
+      throw new VeilError('VEIL_ONION_SERVICE_EXISTS', `an onion service named ${req.name} already exists`);
+    } catch (err) {
+      if (!isVeilError(err, 'VEIL_ONION_SERVICE_UNKNOWN')) throw err;
+    }
+  };
+  await assertNew(); // before anything slow; checked again under the lock
   const key = generateOnionServiceKey();
   const pair = req.clientAuth ? generateClientAuthKeyPair() : undefined;
   let service: SavedOnionService | undefined;
   const publication = await applyAndWait(
     nodeDir,
     async () => {
+      await assertNew();
       const record = await writeKeyFile(nodeDir, req.name, key);
       const clients: AuthorizedClient[] = pair ? [{ name: clientName, publicKey: pair.publicKey, addedAt: record.createdAt }] : [];
       service = {
@@ -233,8 +249,16 @@ export async function listOnionServices(nodeDir: string, options: AbortOptions =
 
 /** `veil onion remove` (confirmation is the CLI's job): withdraws (via the running node) and deletes the keys. */
 export async function removeOnionService(nodeDir: string, name: string, options: OnionManagerOptions = {}): Promise<{ address: string; publication: Publication }> {
-  const service = await readSavedService(nodeDir, name);
-  const publication = await applyAndWait(nodeDir, async () => (await deleteSavedService(nodeDir, name), undefined), options);
+  let service = await readSavedService(nodeDir, name);
+  const publication = await applyAndWait(
+    nodeDir,
+    async () => {
+      service = await readSavedService(nodeDir, name);
+      await deleteSavedService(nodeDir, name);
+      return undefined;
+    },
+    options,
+  );
   return { address: addressOf(service.current.serviceId), publication };
 }
 
@@ -256,17 +280,22 @@ export interface RotatedOnionService {
 export async function rotateOnionService(nodeDir: string, name: string, graceMs: number, options: OnionManagerOptions = {}): Promise<RotatedOnionService> {
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new VeilError('VEIL_INPUT_INVALID', 'the grace period must be 0 or more');
   const now = new Date();
-  const service = pruneRetired(await readSavedService(nodeDir, name), now);
-  if (service.retiring.length >= ONION_MANAGER_DEFAULTS.maxRetiring) {
-    throw new VeilError('VEIL_INPUT_INVALID', `${name} already has ${service.retiring.length} old addresses in their grace period`, {
-      hint: 'wait until they are withdrawn (see `veil onion list`), or rotate with a shorter --grace',
-    });
-  }
+  const readChecked = async (): Promise<SavedOnionService> => {
+    const s = pruneRetired(await readSavedService(nodeDir, name), now);
+    if (s.retiring.length >= ONION_MANAGER_DEFAULTS.maxRetiring) {
+      throw new VeilError('VEIL_INPUT_INVALID', `${name} already has ${s.retiring.length} old addresses in their grace period`, {
+        hint: 'wait until they are withdrawn (see `veil onion list`), or rotate with a shorter --grace',
+      });
+    }
+    return s;
+  };
+  let service = await readChecked();
   const key = generateOnionServiceKey();
   const withdrawAt = new Date(now.getTime() + graceMs).toISOString();
   const publication = await applyAndWait(
     nodeDir,
     async () => {
+      service = await readChecked();
       const record = await writeKeyFile(nodeDir, name, key);
       await writeSavedService(nodeDir, { ...service, current: record, retiring: [...service.retiring, { ...service.current, withdrawAt }] });
       return key.serviceId;
@@ -287,13 +316,21 @@ export async function rotateOnionService(nodeDir: string, name: string, graceMs:
 /** `veil onion auth add`: a new x25519 key pair; the service keeps the public key. Returns the client's line (a secret). */
 export async function addOnionClient(nodeDir: string, name: string, client: string, options: OnionManagerOptions = {}): Promise<{ authLine: string; publication: Publication }> {
   assertOnionName(client, 'client name');
-  const service = pruneRetired(await readSavedService(nodeDir, name), new Date());
-  if (service.clients.some((c) => c.name === client)) throw new VeilError('VEIL_ONION_CLIENT_EXISTS', `${name} already has a client named ${client}`);
+  const readChecked = async (): Promise<SavedOnionService> => {
+    const s = pruneRetired(await readSavedService(nodeDir, name), new Date());
+    if (s.clients.some((c) => c.name === client)) throw new VeilError('VEIL_ONION_CLIENT_EXISTS', `${name} already has a client named ${client}`);
+    return s;
+  };
+  let service = await readChecked();
   const pair = generateClientAuthKeyPair();
-  const clients = [...service.clients, { name: client, publicKey: pair.publicKey, addedAt: new Date().toISOString() }];
   const publication = await applyAndWait(
     nodeDir,
-    async () => (await writeSavedService(nodeDir, { ...service, clientAuth: true, clients }), service.current.serviceId),
+    async () => {
+      service = await readChecked();
+      const clients = [...service.clients, { name: client, publicKey: pair.publicKey, addedAt: new Date().toISOString() }];
+      await writeSavedService(nodeDir, { ...service, clientAuth: true, clients });
+      return service.current.serviceId;
+    },
     options,
   );
   return { authLine: formatAuthPrivateLine(service.current.serviceId, pair.privateKey), publication };
@@ -311,13 +348,23 @@ export async function listOnionClients(nodeDir: string, name: string): Promise<{
  */
 export async function removeOnionClient(nodeDir: string, name: string, client: string, options: OnionManagerOptions = {}): Promise<{ remaining: number; publication: Publication }> {
   assertOnionName(client, 'client name');
-  const service = pruneRetired(await readSavedService(nodeDir, name), new Date());
-  if (!service.clients.some((c) => c.name === client)) throw new VeilError('VEIL_ONION_CLIENT_UNKNOWN', `${name} has no client named ${client}`);
-  const clients = service.clients.filter((c) => c.name !== client);
+  const readChecked = async (): Promise<SavedOnionService> => {
+    const s = pruneRetired(await readSavedService(nodeDir, name), new Date());
+    if (!s.clients.some((c) => c.name === client)) throw new VeilError('VEIL_ONION_CLIENT_UNKNOWN', `${name} has no client named ${client}`);
+    return s;
+  };
+  await readChecked();
+  let remaining = 0;
   const publication = await applyAndWait(
     nodeDir,
-    async () => (await writeSavedService(nodeDir, { ...service, clients }), clients.length > 0 ? service.current.serviceId : undefined),
+    async () => {
+      const service = await readChecked();
+      const clients = service.clients.filter((c) => c.name !== client);
+      remaining = clients.length;
+      await writeSavedService(nodeDir, { ...service, clients });
+      return clients.length > 0 ? service.current.serviceId : undefined;
+    },
     options,
   );
-  return { remaining: clients.length, publication };
+  return { remaining, publication };
 }

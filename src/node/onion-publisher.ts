@@ -14,14 +14,18 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VeilError, isVeilError, logger, report, sensitive, throwIfAborted, withTimeout, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
+import { VeilError, isVeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
 import { HsDescWatcher, type TorControl } from '../tor/index.js';
+import { ONION_UPLOAD_DEFAULTS, awaitDescriptorUpload } from './onion-service.js';
 import { ONION_GENERATION_FILE, readSavedKey, readSavedServices, registryDir, type SavedOnionKey, type SavedOnionService } from './onion-registry.js';
 
 const log = logger('veil:node:onion');
 
 export const ONION_PUBLISHER_DEFAULTS = Object.freeze({
-  /** How long to wait for a descriptor upload (before `uploaded` resolves false). */
+  /**
+   * How long to wait for a descriptor upload (before `uploaded` resolves false), in all: a service whose upload is
+   * not seen within a quarter of it is added again with the same key (awaitDescriptorUpload).
+   */
   uploadTimeoutMs: 120_000,
   /** Fallback re-read of the registry, in case the directory watcher misses an event. */
   pollIntervalMs: 10_000,
@@ -66,6 +70,8 @@ interface Entry {
   readonly fingerprint: string;
   state: SavedOnionState;
   readonly uploaded: Promise<boolean>;
+  /** Aborted when the entry is withdrawn: stops its re-adds. */
+  readonly stop: AbortController;
 }
 
 /** The services and keys the registry asks to be published at `now` (pure). */
@@ -262,26 +268,24 @@ class Publisher implements SavedOnionPublisher {
       await this.#control.delOnion(serviceId).catch((e: unknown) => log.debug('DEL_ONION failed:', e));
       throw new VeilError('VEIL_ONION_STATE_CORRUPT', `the key of the onion service ${d.service.name} does not match its saved address`);
     }
+    const stop = new AbortController();
+    const onClose = (): void => stop.abort();
+    this.#stop.signal.addEventListener('abort', onClose, { once: true });
+    const attempts = ONION_UPLOAD_DEFAULTS.attempts;
+    const total = this.#options.uploadTimeoutMs ?? ONION_PUBLISHER_DEFAULTS.uploadTimeoutMs;
     const entry: Entry = {
       name: d.service.name,
       serviceId,
       role: d.role,
       fingerprint: d.fingerprint,
       state: 'publishing',
-      uploaded: Promise.resolve(false),
+      stop,
+      uploaded: awaitDescriptorUpload(this.#control, this.#hsDesc!, serviceId, request, { signal: stop.signal, attempts, attemptMs: Math.ceil(total / attempts) }).then((ok) => {
+        this.#stop.signal.removeEventListener('abort', onClose);
+        if (entry.state === 'publishing') entry.state = ok ? 'published' : 'upload-failed';
+        return ok;
+      }),
     };
-    (entry as { uploaded: Promise<boolean> }).uploaded = this.#hsDesc!
-      .uploaded(serviceId, { signal: withTimeout(this.#stop.signal, this.#options.uploadTimeoutMs ?? ONION_PUBLISHER_DEFAULTS.uploadTimeoutMs) })
-      .then(
-        () => {
-          entry.state = 'published';
-          return true;
-        },
-        () => {
-          if (entry.state === 'publishing') entry.state = 'upload-failed';
-          return false;
-        },
-      );
     this.#entries.set(serviceId, entry);
     log.info(`saved onion service ${d.service.name} published`, sensitive(`${serviceId}.onion`));
     report(this.#options, 'onion:saved-published', { name: d.service.name, role: d.role });
@@ -290,6 +294,7 @@ class Publisher implements SavedOnionPublisher {
 
   async #withdraw(entry: Entry): Promise<void> {
     this.#entries.delete(entry.serviceId);
+    entry.stop.abort();
     if (this.#control.isClosed) return;
     try {
       await this.#control.delOnion(entry.serviceId);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { VeilError, logger, report, sensitive, withTimeout, isVeilError, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
-import { HsDescWatcher, type TorControl } from '../tor/index.js';
+import { HsDescWatcher, type AddOnionRequest, type TorControl } from '../tor/index.js';
 
 const log = logger('veil:node:onion');
 
@@ -48,6 +48,51 @@ export async function readOnionKey(keyFile: string, options: AbortOptions = {}):
   return key;
 }
 
+export const ONION_UPLOAD_DEFAULTS = Object.freeze({
+  /** How long one publication waits for its descriptor upload before the service is added again. */
+  attemptMs: 30_000,
+  /** Publications in all (the first and the re-adds). */
+  attempts: 4,
+});
+
+/**
+ * Waits for the first descriptor upload of `serviceId`. Tor uploads a new service's descriptor once and, after a
+ * failed upload, waits for its next scheduled one; so when no upload is confirmed within `attemptMs`, the service
+ * is added again (DEL_ONION + ADD_ONION of `request`: same key, same address), which uploads it afresh, up to
+ * `attempts` publications in all. Resolves true on an upload, false when none came (the service stays published)
+ * or `signal` aborted (then it adds nothing more). Never rejects.
+ */
+export async function awaitDescriptorUpload(
+  control: TorControl,
+  watcher: Pick<HsDescWatcher, 'uploaded'>,
+  serviceId: string,
+  request: AddOnionRequest,
+  options: { signal: AbortSignal; attempts?: number | undefined; attemptMs?: number | undefined },
+): Promise<boolean> {
+  const attempts = options.attempts ?? ONION_UPLOAD_DEFAULTS.attempts;
+  const attemptMs = options.attemptMs ?? ONION_UPLOAD_DEFAULTS.attemptMs;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await watcher.uploaded(serviceId, { signal: withTimeout(options.signal, attemptMs) });
+        return true;
+      } catch (err) {
+        if (options.signal.aborted || control.isClosed || attempt >= attempts) {
+          if (!options.signal.aborted) log.warn('no descriptor upload seen for an onion service:', isVeilError(err) ? err.code : String(err));
+          return false;
+        }
+        log.debug('no descriptor upload yet; publishing the onion service again');
+        await control.delOnion(serviceId).catch((e: unknown) => log.debug('DEL_ONION failed:', e));
+        if (options.signal.aborted) return false;
+        await control.addOnion(request, { signal: options.signal });
+      }
+    }
+  } catch (err) {
+    if (!options.signal.aborted) log.warn('republishing an onion service failed:', isVeilError(err) ? err.code : String(err));
+    return false;
+  }
+}
+
 /**
  * Publishes the service on `control` and watches for its descriptor upload: `uploadTimeoutMs` (default 30 s) per
  * attempt, re-adding the service (same key) after each, `attempts` (default 4) in all; the service stays published
@@ -78,31 +123,9 @@ export async function publishOnionService(
   report(options, 'onion:published', {});
   let state: OnionState = 'publishing';
   const stop = new AbortController();
-  const attempts = options.attempts ?? 4;
-  const perAttemptMs = options.uploadTimeoutMs ?? 30_000;
-  // Tor uploads a new service's descriptor once, and after a failed upload waits for its next scheduled one. When no
-  // upload is confirmed in time, the service is added again (same key, same address), which uploads it afresh.
-  const watch = async (): Promise<boolean> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await watcher.uploaded(serviceId, { signal: withTimeout(stop.signal, perAttemptMs) });
-        return true;
-      } catch (err) {
-        if (stop.signal.aborted || control.isClosed || attempt >= attempts) {
-          if (!stop.signal.aborted) log.warn('no descriptor upload seen for the onion service:', isVeilError(err) ? err.code : String(err));
-          return false;
-        }
-        log.debug('no descriptor upload yet; publishing the onion service again');
-        await control.delOnion(serviceId).catch((e: unknown) => log.debug('DEL_ONION failed:', e));
-        await control.addOnion(request, { signal: stop.signal });
-      }
-    }
-  };
+  const watch = (): Promise<boolean> =>
+    awaitDescriptorUpload(control, watcher, serviceId, request, { signal: stop.signal, attempts: options.attempts, attemptMs: options.uploadTimeoutMs });
   const uploaded = watch()
-    .catch((err: unknown) => {
-      if (!stop.signal.aborted) log.warn('republishing the onion service failed:', isVeilError(err) ? err.code : String(err));
-      return false;
-    })
     .then((ok) => {
       if (state === 'publishing') state = ok ? 'published' : 'upload-failed';
       return ok;

@@ -47,6 +47,11 @@ export const NODE_CODES = codeTable({
     summary: 'A command needs the running node (its web port) but none is running in the node directory.',
     hint: 'start it with `veil run NODEDIR` (the web port must be enabled)',
   },
+  VEIL_NODE_BUSY: {
+    category: 'local-daemon',
+    summary: 'Another Veil command is changing the same part of the node directory (a lock file names its process) and did not finish in time.',
+    hint: 'wait for the other command to finish and try again',
+  },
   VEIL_PEER_PROTOCOL: {
     category: 'peer',
     summary: 'A peer answered with something Veil does not understand (wrong status, malformed or oversized body).',
