@@ -11,7 +11,7 @@ export { createStorageHandler, STORAGE_PATH_PREFIX } from './storage-server.js';
 export type { StorageServerOptions, StorageHandler } from './storage-server.js';
 export { StorageClient, STORAGE_CLIENT_DEFAULTS } from './storage-client.js';
 export type { StorageClientOptions } from './storage-client.js';
-export { loadOrCreateConvergenceSecret, convergentKey, aesCtr, decryptCtr, hashFile, formatCapability, parseCapability, CONVERGENCE_FILE } from './convergent.js';
+export { loadOrCreateConvergenceSecret, convergentKey, aesCtr, decryptCtr, decryptCtrAt, hashFile, formatCapability, parseCapability, CONVERGENCE_FILE } from './convergent.js';
 export type { Capability } from './convergent.js';
 export { uploadFile, downloadCapability, gridBlockGetter } from './transfer.js';
 export type { UploadOptions, UploadResult } from './transfer.js';
