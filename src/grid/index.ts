@@ -17,3 +17,5 @@ export { uploadFile, downloadCapability, gridBlockGetter } from './transfer.js';
 export type { UploadOptions, UploadResult } from './transfer.js';
 export { ServerDirectory } from './server-directory.js';
 export type { KnownServer, DirectoryListener } from './server-directory.js';
+export { createRecordHandler, IPNS_RECORD_CONTENT_TYPE, MAX_RECORD_BYTES } from './record-server.js';
+export type { RecordPolicy, ServerRecordStore, RecordServerOptions } from './record-server.js';

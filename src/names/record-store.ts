@@ -33,8 +33,9 @@ function ioError(what: string, err: unknown): VeilError {
 export class FsRecordStore implements RecordStore {
   readonly #dir: string;
 
-  constructor(nodeDir: string) {
-    this.#dir = join(nodeDir, NAMES_DEFAULTS.recordsDir);
+  /** `dir`: the directory inside NODEDIR (default NAMES_DEFAULTS.recordsDir; a storage server keeps others' records apart). */
+  constructor(nodeDir: string, dir: string = NAMES_DEFAULTS.recordsDir) {
+    this.#dir = join(nodeDir, dir);
   }
 
   #path(name: string): string {
