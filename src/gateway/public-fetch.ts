@@ -93,7 +93,7 @@ export function createPublicBlockFetcher(options: PublicFetcherOptions): FetchMi
   return async (cid, opts) => {
     const tried = new Set<string>();
     for (const base of options.gateways) {
-      tried.add(under(base, '/'));
+      tried.add(new URL(base.endsWith('/') ? base : `${base}/`).href);
       const bytes = await fromGateway(base, cid, opts);
       if (bytes) return bytes;
     }
