@@ -34,7 +34,7 @@ test('a 1 GiB file streams through veil run’s gateway with the node’s peak R
   const root = await mkdtemp(join(tmpdir(), 'veil-gw-1gb-'));
   const nodeDir = join(root, 'node');
   const webPort = await allocatePort();
-  const created = await veil(['create-client', nodeDir, `--tor-control-port=tcp:127.0.0.1:${client.controlPort}`, `--webport=tcp:${webPort}:interface=127.0.0.1`]);
+  const created = await veil(['create-client', nodeDir, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${client.controlPort}`, `--webport=tcp:${webPort}:interface=127.0.0.1`]);
   assert.equal(created.code, 0, created.stderr);
   let node: VeilRun | undefined;
   try {
