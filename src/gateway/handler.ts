@@ -1,6 +1,7 @@
 /**
  * The gateway request handler: /ipfs/<cid>[/path] per the path gateway spec, trustless `raw` and `car`
- * responses per the trustless gateway spec, and clean 501s for /ipns/ and /uri/ until hooks are wired.
+ * responses per the trustless gateway spec, /ipns/ through GatewayHooks.resolveName and /uri/<capability> through
+ * GatewayHooks.openCapability (decrypted as it streams); a namespace without its hook answers 501.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VeilError, isVeilError } from '../core/index.js';

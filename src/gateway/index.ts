@@ -1,6 +1,7 @@
 /**
- * src/gateway: the local HTTP gateway (/ipfs/ now; /ipns/ and /uri/ through GatewayHooks). It owns its
- * listening server and never opens outgoing connections: missing blocks and names come from the hooks.
+ * src/gateway: the local HTTP gateway (/ipfs/, and /ipns/ and /uri/ through GatewayHooks). It owns its
+ * listening server and never opens outgoing connections: missing blocks and names come from the hooks, and the
+ * public gateway client sends its requests through an HttpGet the node builds on the router.
  */
 export { startGateway } from './server.js';
 export type { Gateway, StartGatewayOptions } from './server.js';
