@@ -18,6 +18,8 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   dirIndexVersion: 'veil1',
   /** In-memory cache of verified blocks the gateway has served (bytes). */
   blockCacheBytes: 64 * 1024 * 1024,
+  /** Files larger than this (bytes) stream their blocks around the block cache (1 GB stays flat in memory). */
+  cachedFileMaxBytes: 16 * 1024 * 1024,
   /** Most entries rendered in a generated directory listing. */
   maxListingEntries: 10_000,
 });

@@ -53,22 +53,30 @@ interface Request {
   path: GatewayPath;
   signal: AbortSignal;
   store: BlockGetter;
+  /** The same blocks without the LRU cache: the bytes of large files, which would only evict everything else. */
+  bulkStore: BlockGetter;
   /** Base headers for every successful response (Cache-Control, X-Ipfs-Path). */
   headers: Record<string, string>;
 }
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayRequestHandler {
-  const store = new BlockCache(readThrough(options.blockstore, options.hooks?.fetchMissingBlock), GATEWAY_DEFAULTS.blockCacheBytes);
+  const bulkStore = readThrough(options.blockstore, options.hooks?.fetchMissingBlock);
+  const store = new BlockCache(bulkStore, GATEWAY_DEFAULTS.blockCacheBytes);
   return (req, res) => {
     const controller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) controller.abort(new VeilError('VEIL_ABORTED', 'gateway client went away'));
     });
-    handle(req, res, options, store, controller.signal).catch((err: unknown) => sendError(req, res, err));
+    handle(req, res, options, { store, bulkStore }, controller.signal).catch((err: unknown) => sendError(req, res, err));
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, store: BlockGetter, signal: AbortSignal): Promise<void> {
+interface Stores {
+  store: BlockGetter;
+  bulkStore: BlockGetter;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, stores: Stores, signal: AbortSignal): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(req, res, 405, 'method not allowed: the gateway is read-only', { Allow: 'GET, HEAD' });
     return;
@@ -79,7 +87,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Gatewa
     return;
   }
   const path = parsed;
-  if (path.namespace === 'uri') return serveCapability(req, res, options, store, path, signal);
+  if (path.namespace === 'uri') return serveCapability(req, res, options, stores, path, signal);
   let root: CID;
   let segments = path.segments;
   const headers: Record<string, string> = { 'X-Ipfs-Path': path.rawPath };
@@ -105,7 +113,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Gatewa
     sendText(req, res, 412, 'precondition failed: the root block is not cached on this gateway');
     return;
   }
-  const r: Request = { req, res, path, signal, store, headers };
+  const r: Request = { req, res, path, signal, ...stores, headers };
   const format = negotiateFormat(req, path, headers);
   if (format === 'raw') return serveRaw(r, root, segments);
   if (format === 'car') return serveCar(r, root, segments);
@@ -214,7 +222,8 @@ async function serveListing(r: Request, dir: CID, headers: Record<string, string
  * answer may be cached by the browser only (`private`). No sub-paths and no trustless formats: the stored blocks
  * are served by /ipfs/ to whoever needs ciphertext.
  */
-async function serveCapability(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, store: BlockGetter, path: GatewayPath, signal: AbortSignal): Promise<void> {
+async function serveCapability(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, stores: Stores, path: GatewayPath, signal: AbortSignal): Promise<void> {
+  const { store } = stores;
   const open = options.hooks?.openCapability;
   if (!open) throw new VeilError('VEIL_GATEWAY_NOT_WIRED', '/uri/ is not available on this gateway (it needs a running node)');
   if (path.segments.length > 0) throw new VeilError('VEIL_GATEWAY_PATH_INVALID', 'invalid gateway path: /uri/<capability> names one file, without a path below it');
@@ -222,7 +231,7 @@ async function serveCapability(req: IncomingMessage, res: ServerResponse, option
     throw new VeilError('VEIL_GATEWAY_PATH_INVALID', 'invalid gateway path: /uri/ serves plaintext only; ask /ipfs/<cid>?format=raw|car for the stored blocks');
   }
   const opened = await open(path.root, { signal });
-  const r: Request = { req, res, path, signal, store, headers: {} };
+  const r: Request = { req, res, path, signal, ...stores, headers: {} };
   const entry = await statEntry(opened.cid, store, { signal });
   if (entry.kind !== 'file') throw new VeilError('VEIL_CONTENT_NOT_UNIXFS', 'a capability must name a file');
   return serveFile(r, opened.cid, '', { 'Cache-Control': GATEWAY_DEFAULTS.privateImmutableCacheControl }, entry.size, opened);
@@ -246,7 +255,9 @@ async function serveFile(r: Request, cid: CID, name: string, baseHeaders: Record
   const length = range ? range.end - range.start + 1 : size;
   headers['Content-Length'] = length;
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-  await sendStream(r.req, r.res, range ? 206 : 200, headers, () => plain(offset, readFile(cid, r.store, { signal: r.signal, offset, length })));
+  // A large file streams around the cache: its leaves would evict every other block, and memory must stay flat.
+  const blocks = size > GATEWAY_DEFAULTS.cachedFileMaxBytes ? r.bulkStore : r.store;
+  await sendStream(r.req, r.res, range ? 206 : 200, headers, () => plain(offset, readFile(cid, blocks, { signal: r.signal, offset, length })));
 }
 
 function rangeHeader(req: IncomingMessage): string | undefined {
