@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { Scope, VeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
+import { Scope, VeilError, isVeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, type NodeConfig } from '../config/index.js';
 import type { Router } from '../net/index.js';
 import {
@@ -71,7 +71,14 @@ async function openGrid(nodeDir: string, options: GridCommandOptions, scope: Sco
  * when no server took it, VEIL_ROUTE_*, VEIL_ABORTED.
  */
 export async function publishRecordToGrid(nodeDir: string, name: string, record: Uint8Array, options: GridCommandOptions): Promise<GridPutResult | undefined> {
-  const config = await loadNodeConfig(nodeDir, { signal: options.signal });
+  let config: NodeConfig;
+  try {
+    config = await loadNodeConfig(nodeDir, { signal: options.signal });
+  } catch (err) {
+    // A content-only directory (blocks and names, no veil.cfg) publishes locally unless servers are given.
+    if (options.servers.length === 0 && isVeilError(err, 'VEIL_CONFIG_UNREADABLE')) return undefined;
+    throw err;
+  }
   if (gridAddresses(config, options).length === 0) return undefined;
   await using scope = new Scope();
   const { clients } = await openGrid(nodeDir, options, scope);
