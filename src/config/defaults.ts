@@ -72,13 +72,24 @@ export const CONFIG_KEYS = {
     'shares.needed': { default: '3', doc: 'Erasure coding: shares needed to rebuild a file (k).' },
     'shares.happy': { default: '7', doc: 'Upload succeeds only if shares land on at least this many servers.' },
     'shares.total': { default: '10', doc: 'Erasure coding: shares created per file (N, at most 256).' },
+    'storage.servers': {
+      default: '',
+      doc: 'Storage servers known without an introducer: service addresses (pb://KEYHASH@HINTS/SWISSNUM, each in NODEDIR/private/storage.furl of its server), separated by commas or spaces.',
+    },
   },
   storage: {
     enabled: { default: 'false', doc: 'true: offer storage to other nodes (Tahoe defaults to true; Veil asks you to opt in).' },
     reserved_space: { default: '1G', doc: 'Free disk space to keep: a number with optional K/M/G/T (x1000) or Ki/Mi/Gi/Ti (x1024) and B.' },
   },
   gateway: {
-    'fetch.public': { default: 'false', doc: 'true: the gateway may fetch content this grid does not hold from public IPFS peers.' },
+    'fetch.public': {
+      default: '',
+      doc: 'Public trustless gateways (https:// URLs, comma list) asked for blocks the grid does not hold, through the router (over Tor when the IP is hidden); every block is verified. Empty or false: none.',
+    },
+    'fetch.routing': {
+      default: '',
+      doc: 'Delegated routing API (https:// URL) asked for /routing/v1/providers/<cid> to find more HTTP gateways for a missing block; empty: none.',
+    },
     'dnslink.resolver': { default: '', doc: 'DNS-over-HTTPS URL used for DNSLink (https://...); empty: DNSLink names are not resolved.' },
   },
   testnet: {

@@ -97,6 +97,8 @@ export interface ClientSection {
   readonly sharesNeeded: number;
   readonly sharesHappy: number;
   readonly sharesTotal: number;
+  /** `[client] storage.servers`: service addresses (checked as pb://KEYHASH@HINTS/SWISSNUM), as written. */
+  readonly storageServers: readonly string[];
 }
 
 export interface StorageSection {
@@ -105,7 +107,10 @@ export interface StorageSection {
 }
 
 export interface GatewaySection {
-  readonly fetchPublic: boolean;
+  /** `[gateway] fetch.public`: trustless gateway base URLs (https://, or http:// to loopback), possibly none. */
+  readonly fetchPublic: readonly string[];
+  /** `[gateway] fetch.routing`: delegated routing API base URL, or undefined. */
+  readonly fetchRouting: string | undefined;
   /** DNS-over-HTTPS URL for DNSLink, or undefined (DNSLink names are not resolved). */
   readonly dnsResolver: string | undefined;
 }

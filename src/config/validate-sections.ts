@@ -19,22 +19,30 @@ export function validateClient(r: ConfigReader): ClientSection {
   // Tahoe: k <= happy <= N.
   if (sharesNeeded > sharesHappy) r.problem('client', 'shares.happy', `must be at least shares.needed (${sharesNeeded})`);
   if (sharesHappy > sharesTotal) r.problem('client', 'shares.happy', `must be at most shares.total (${sharesTotal})`);
-  return { introducerFurl, sharesNeeded, sharesHappy, sharesTotal };
+  const storageServers = r.parse('client', 'storage.servers', parseServerList, []);
+  return { introducerFurl, sharesNeeded, sharesHappy, sharesTotal, storageServers };
 }
 
 export function validateStorage(r: ConfigReader): StorageSection {
   return { enabled: r.bool('storage', 'enabled'), reservedSpaceBytes: r.parse('storage', 'reserved_space', parseSize, 0) };
 }
 
-/** A DoH URL: https://, or http:// to a loopback host (a resolver on a private test network). */
-export function parseDohUrl(text: string): string {
+/** Service addresses separated by commas or spaces (a comma inside an address separates its hints). */
+export function parseServerList(text: string): string[] {
+  const items = text.trim() === '' ? [] : text.trim().split(/[\s,]+(?=pb:\/\/)/);
+  for (const item of items) parseFurl(item);
+  return items.map((i) => i.trim());
+}
+
+/** An HTTP service URL: https://, or http:// to a loopback host (a server on a private test network). */
+export function parseServiceUrl(text: string, what = 'DNS resolver'): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch (err) {
     throw valueError(`${quoteUntrusted(text)} is not a URL: ${(err as Error).message}`, text);
   }
-  if (url.username !== '' || url.password !== '') throw valueError('DNS resolver URL must not contain a user name or password', text);
+  if (url.username !== '' || url.password !== '') throw valueError(`${what} URL must not contain a user name or password`, text);
   const isLocal = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLocal)) {
     throw valueError(`${quoteUntrusted(text)} must be an https:// URL (http:// only for loopback resolvers)`, text);
@@ -42,8 +50,23 @@ export function parseDohUrl(text: string): string {
   return url.href;
 }
 
+/** A DoH URL: https://, or http:// to a loopback host (a resolver on a private test network). */
+export const parseDohUrl = (text: string): string => parseServiceUrl(text, 'DNS resolver');
+
+/** `[gateway] fetch.public`: a comma list of gateway URLs; `false` (the old boolean's default) means none. */
+export function parseGatewayList(text: string): string[] {
+  const t = text.trim();
+  if (t === '' || t.toLowerCase() === 'false') return [];
+  if (t.toLowerCase() === 'true') throw valueError('give the URLs of the trustless gateways to ask (https://gateway.example, comma list), not true', text);
+  return t.split(/[\s,]+/).filter((u) => u !== '').map((u) => parseServiceUrl(u, 'gateway'));
+}
+
 export function validateGateway(r: ConfigReader): GatewaySection {
-  return { fetchPublic: r.bool('gateway', 'fetch.public'), dnsResolver: r.optional('gateway', 'dnslink.resolver', parseDohUrl) };
+  return {
+    fetchPublic: r.parse('gateway', 'fetch.public', parseGatewayList, []),
+    fetchRouting: r.optional('gateway', 'fetch.routing', (t) => parseServiceUrl(t, 'delegated routing')),
+    dnsResolver: r.optional('gateway', 'dnslink.resolver', parseDohUrl),
+  };
 }
 
 export function validateTestnet(r: ConfigReader): TestnetSection {

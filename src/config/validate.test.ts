@@ -37,7 +37,25 @@ describe('validation', () => {
     const c = parseOk(cfg('[node]', 'REVEAL-ip-ADDRESS = no', 'tub.port = disabled', 'tub.location = disabled', '[connections]', 'tcp = tor', '[storage]', 'ENABLED = 0'));
     assert.equal(c.node.revealIpAddress, false);
     assert.equal(c.storage.enabled, false);
-    assert.equal(parseOk(cfg('[gateway]', 'fetch.public = YES')).gateway.fetchPublic, true);
+  });
+
+  it('fetch.public is a list of gateway URLs (false: none; true is refused); fetch.routing one URL', () => {
+    assert.deepEqual(parseOk('').gateway.fetchPublic, []);
+    assert.deepEqual(parseOk(cfg('[gateway]', 'fetch.public = false')).gateway.fetchPublic, []);
+    const c = parseOk(cfg('[gateway]', 'fetch.public = https://a.example, http://127.0.0.1:8081/', 'fetch.routing = https://routing.example'));
+    assert.deepEqual(c.gateway.fetchPublic, ['https://a.example/', 'http://127.0.0.1:8081/']);
+    assert.equal(c.gateway.fetchRouting, 'https://routing.example/');
+    assert.match(problemAt(problemsOf(cfg('[gateway]', 'fetch.public = true')), 'gateway', 'fetch.public').message, /URLs/);
+    problemAt(problemsOf(cfg('[gateway]', 'fetch.public = http://gw.example')), 'gateway', 'fetch.public');
+    problemAt(problemsOf(cfg('[gateway]', 'fetch.routing = ftp://r.example')), 'gateway', 'fetch.routing');
+  });
+
+  it('storage.servers: service addresses split between addresses, not between the hints of one', () => {
+    const a = 'pb://ok45ssoklj4y7eok5c3xkmj@tor:u33m4y7klhz3b.onion:44801,tcp:127.0.0.1:3456/ii3uumo';
+    const b = 'pb://abcdefgh@tcp:127.0.0.1:4000/sw1';
+    assert.deepEqual(parseOk(cfg('[client]', `storage.servers = ${a}, ${b}`)).client.storageServers, [a, b]);
+    assert.deepEqual(parseOk('').client.storageServers, []);
+    problemAt(problemsOf(cfg('[client]', 'storage.servers = https://x.example')), 'client', 'storage.servers');
   });
 
   it('defaults: web.port tcp:8080 on 127.0.0.1, reveal true, shares 3/7/10, reserved_space 1G, storage off', () => {

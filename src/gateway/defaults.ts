@@ -12,10 +12,14 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   sniffBytes: 512,
   /** Path gateway spec §Cache-Control: every immutable /ipfs/ response. */
   immutableCacheControl: 'public, max-age=29030400, immutable',
+  /** /uri/ responses: immutable too (a capability names fixed content), but private content for the browser only. */
+  privateImmutableCacheControl: 'private, max-age=29030400, immutable',
   /** Version tag of the HTML listing; part of the listing ETag so a new template busts caches (spec §Etag). */
   dirIndexVersion: 'veil1',
   /** In-memory cache of verified blocks the gateway has served (bytes). */
   blockCacheBytes: 64 * 1024 * 1024,
+  /** Files larger than this (bytes) stream their blocks around the block cache (1 GB stays flat in memory). */
+  cachedFileMaxBytes: 16 * 1024 * 1024,
   /** Most entries rendered in a generated directory listing. */
   maxListingEntries: 10_000,
 });

@@ -1,6 +1,7 @@
 /**
  * The gateway request handler: /ipfs/<cid>[/path] per the path gateway spec, trustless `raw` and `car`
- * responses per the trustless gateway spec, and clean 501s for /ipns/ and /uri/ until hooks are wired.
+ * responses per the trustless gateway spec, /ipns/ through GatewayHooks.resolveName and /uri/<capability> through
+ * GatewayHooks.openCapability (decrypted as it streams); a namespace without its hook answers 501.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VeilError, isVeilError } from '../core/index.js';
@@ -24,7 +25,7 @@ import { parseGatewayPath, type GatewayPath } from './path-parser.js';
 import { parseRange } from './range.js';
 import { sniffContentType } from './content-type.js';
 import { renderListing } from './dir-listing.js';
-import type { GatewayHooks } from './resolver.js';
+import type { GatewayHooks, OpenedCapability } from './resolver.js';
 import { contentDisposition, sendError, sendNotModifiedIfMatch, sendStream, sendText } from './responses.js';
 
 export interface GatewayHandlerOptions {
@@ -52,22 +53,30 @@ interface Request {
   path: GatewayPath;
   signal: AbortSignal;
   store: BlockGetter;
+  /** The same blocks without the LRU cache: the bytes of large files, which would only evict everything else. */
+  bulkStore: BlockGetter;
   /** Base headers for every successful response (Cache-Control, X-Ipfs-Path). */
   headers: Record<string, string>;
 }
 
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayRequestHandler {
-  const store = new BlockCache(readThrough(options.blockstore, options.hooks?.fetchMissingBlock), GATEWAY_DEFAULTS.blockCacheBytes);
+  const bulkStore = readThrough(options.blockstore, options.hooks?.fetchMissingBlock);
+  const store = new BlockCache(bulkStore, GATEWAY_DEFAULTS.blockCacheBytes);
   return (req, res) => {
     const controller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) controller.abort(new VeilError('VEIL_ABORTED', 'gateway client went away'));
     });
-    handle(req, res, options, store, controller.signal).catch((err: unknown) => sendError(req, res, err));
+    handle(req, res, options, { store, bulkStore }, controller.signal).catch((err: unknown) => sendError(req, res, err));
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, store: BlockGetter, signal: AbortSignal): Promise<void> {
+interface Stores {
+  store: BlockGetter;
+  bulkStore: BlockGetter;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, stores: Stores, signal: AbortSignal): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(req, res, 405, 'method not allowed: the gateway is read-only', { Allow: 'GET, HEAD' });
     return;
@@ -78,6 +87,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Gatewa
     return;
   }
   const path = parsed;
+  if (path.namespace === 'uri') return serveCapability(req, res, options, stores, path, signal);
   let root: CID;
   let segments = path.segments;
   const headers: Record<string, string> = { 'X-Ipfs-Path': path.rawPath };
@@ -103,7 +113,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Gatewa
     sendText(req, res, 412, 'precondition failed: the root block is not cached on this gateway');
     return;
   }
-  const r: Request = { req, res, path, signal, store, headers };
+  const r: Request = { req, res, path, signal, ...stores, headers };
   const format = negotiateFormat(req, path, headers);
   if (format === 'raw') return serveRaw(r, root, segments);
   if (format === 'car') return serveCar(r, root, segments);
@@ -206,7 +216,29 @@ async function serveListing(r: Request, dir: CID, headers: Record<string, string
   );
 }
 
-async function serveFile(r: Request, cid: CID, name: string, baseHeaders: Record<string, string>, knownSize?: number): Promise<void> {
+/**
+ * `/uri/<capability>` (issue #5 §2): a private file decrypted on the fly, streamed, with ranges (the cipher is
+ * seekable). The capability holds the key, so it never appears in response headers (no X-Ipfs-Path), and the
+ * answer may be cached by the browser only (`private`). No sub-paths and no trustless formats: the stored blocks
+ * are served by /ipfs/ to whoever needs ciphertext.
+ */
+async function serveCapability(req: IncomingMessage, res: ServerResponse, options: GatewayHandlerOptions, stores: Stores, path: GatewayPath, signal: AbortSignal): Promise<void> {
+  const { store } = stores;
+  const open = options.hooks?.openCapability;
+  if (!open) throw new VeilError('VEIL_GATEWAY_NOT_WIRED', '/uri/ is not available on this gateway (it needs a running node)');
+  if (path.segments.length > 0) throw new VeilError('VEIL_GATEWAY_PATH_INVALID', 'invalid gateway path: /uri/<capability> names one file, without a path below it');
+  if (path.query.has('format') || /application\/vnd\.ipld\./i.test(String(req.headers.accept ?? ''))) {
+    throw new VeilError('VEIL_GATEWAY_PATH_INVALID', 'invalid gateway path: /uri/ serves plaintext only; ask /ipfs/<cid>?format=raw|car for the stored blocks');
+  }
+  const opened = await open(path.root, { signal });
+  const r: Request = { req, res, path, signal, ...stores, headers: {} };
+  const entry = await statEntry(opened.cid, store, { signal });
+  if (entry.kind !== 'file') throw new VeilError('VEIL_CONTENT_NOT_UNIXFS', 'a capability must name a file');
+  return serveFile(r, opened.cid, '', { 'Cache-Control': GATEWAY_DEFAULTS.privateImmutableCacheControl }, entry.size, opened);
+}
+
+async function serveFile(r: Request, cid: CID, name: string, baseHeaders: Record<string, string>, knownSize?: number, cap?: OpenedCapability): Promise<void> {
+  const plain = (offset: number, source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => (cap?.decrypt ? cap.decrypt(offset, source, { signal: r.signal }) : source);
   const size = knownSize ?? (await statEntry(cid, r.store, { signal: r.signal })).size;
   const range = parseRange(rangeHeader(r.req), size);
   const fullEtag = `"${cid.toString()}"`;
@@ -215,7 +247,7 @@ async function serveFile(r: Request, cid: CID, name: string, baseHeaders: Record
   if (sendNotModifiedIfMatch(r.req, r.res, etag, baseHeaders)) return;
   const filename = r.path.query.get('filename');
   const head: Uint8Array[] = [];
-  for await (const chunk of readFile(cid, r.store, { signal: r.signal, length: Math.min(size, GATEWAY_DEFAULTS.sniffBytes) })) head.push(chunk);
+  for await (const chunk of plain(0, readFile(cid, r.store, { signal: r.signal, length: Math.min(size, GATEWAY_DEFAULTS.sniffBytes) }))) head.push(chunk);
   headers['Content-Type'] = sniffContentType(filename ?? name, Buffer.concat(head));
   const download = r.path.query.get('download') === 'true';
   if (filename !== undefined || download) headers['Content-Disposition'] = contentDisposition(download ? 'attachment' : 'inline', filename);
@@ -223,7 +255,9 @@ async function serveFile(r: Request, cid: CID, name: string, baseHeaders: Record
   const length = range ? range.end - range.start + 1 : size;
   headers['Content-Length'] = length;
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-  await sendStream(r.req, r.res, range ? 206 : 200, headers, () => readFile(cid, r.store, { signal: r.signal, offset, length }));
+  // A large file streams around the cache: its leaves would evict every other block, and memory must stay flat.
+  const blocks = size > GATEWAY_DEFAULTS.cachedFileMaxBytes ? r.bulkStore : r.store;
+  await sendStream(r.req, r.res, range ? 206 : 200, headers, () => plain(offset, readFile(cid, blocks, { signal: r.signal, offset, length })));
 }
 
 function rangeHeader(req: IncomingMessage): string | undefined {

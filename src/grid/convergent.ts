@@ -5,7 +5,7 @@
  * this is safe because a key is only ever used for one plaintext (it is derived from it). Servers see only
  * ciphertext and CIDs. The read capability is `veil:chk:<base32 key>:<CID>`.
  */
-import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +59,25 @@ export async function* aesCtr(key: Uint8Array, source: AsyncIterable<Uint8Array>
 
 /** Decryption: in CTR mode it is the same keystream XOR as encryption. */
 export const decryptCtr = aesCtr;
+
+/**
+ * Decrypts ciphertext that starts at byte `offset` of the file (ranges, `/uri/` on the gateway): CTR mode is
+ * seekable, the counter block for byte `offset` is the zero IV plus floor(offset / 16) as a 128-bit big-endian
+ * number (NIST SP 800-38A §6.5, the increment Node's aes-256-ctr uses), and offset % 16 keystream bytes are skipped.
+ */
+export async function* decryptCtrAt(key: Uint8Array, offset: number, source: AsyncIterable<Uint8Array>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): bad decryption offset');
+  const iv = Buffer.alloc(16);
+  let block = BigInt(Math.floor(offset / 16));
+  for (let i = 15; i >= 0 && block > 0n; i--, block >>= 8n) iv[i] = Number(block & 0xffn);
+  const decipher = createDecipheriv('aes-256-ctr', key, iv);
+  if (offset % 16 !== 0) decipher.update(Buffer.alloc(offset % 16));
+  for await (const chunk of source) {
+    throwIfAborted(options.signal, 'decrypt');
+    const out = decipher.update(chunk);
+    if (out.length > 0) yield out;
+  }
+}
 
 export function formatCapability(cap: Capability): string {
   return cap.kind === 'chk' ? `veil:chk:${base32Encode(cap.key)}:${cap.cid.toString()}` : cap.cid.toString();

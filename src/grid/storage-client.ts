@@ -9,6 +9,7 @@ import { VeilError, abortError, isVeilError, withTimeout, type AbortOptions } fr
 import { CONTENT_DEFAULTS, verifyBlock, type CID } from '../content/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
 import { STORAGE_PATH_PREFIX } from './storage-server.js';
+import { IPNS_RECORD_CONTENT_TYPE, MAX_RECORD_BYTES } from './record-server.js';
 import type { ServiceAddress } from './service-address.js';
 
 export const STORAGE_CLIENT_DEFAULTS = Object.freeze({
@@ -44,14 +45,14 @@ export class StorageClient {
     return `server ${this.address.keyHash.slice(0, 8)}`;
   }
 
-  async #send(method: 'GET' | 'PUT' | 'HEAD', path: string, body: Uint8Array | undefined, options: AbortOptions): Promise<{ status: number; body: Buffer }> {
+  async #send(method: 'GET' | 'PUT' | 'HEAD', path: string, body: Uint8Array | undefined, options: AbortOptions, contentType = 'application/octet-stream'): Promise<{ status: number; body: Buffer }> {
     const signal = withTimeout(options.signal, this.#timeoutMs);
     try {
       const res = await request(this.#base + path, {
         dispatcher: this.#agent,
         method,
         body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        headers: body === undefined ? undefined : { 'content-type': 'application/octet-stream' },
+        headers: body === undefined ? undefined : { 'content-type': contentType },
         signal,
       });
       const chunks: Buffer[] = [];
@@ -110,6 +111,26 @@ export class StorageClient {
     if (res.status === 404) return false;
     if (res.status !== 200) throw this.#refused(res.status, res.body);
     return true;
+  }
+
+  /**
+   * Stores an IPNS record (the server verifies it and keeps it only if it wins over the one it holds). Resolves
+   * true when stored (or already held), false when the server holds a newer record. Throws VEIL_GRID_*, network codes.
+   */
+  async putRecord(name: string, record: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
+    const res = await this.#send('PUT', `names/${name}`, record, options, IPNS_RECORD_CONTENT_TYPE);
+    if (res.status === 409) return false;
+    if (res.status !== 200 && res.status !== 201) throw this.#refused(res.status, res.body);
+    return true;
+  }
+
+  /** The server's IPNS record for `name`, unverified (the caller verifies), or undefined. */
+  async getRecord(name: string, options: AbortOptions = {}): Promise<Uint8Array | undefined> {
+    const res = await this.#send('GET', `names/${name}`, undefined, options);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.#refused(res.status, res.body);
+    if (res.body.length > MAX_RECORD_BYTES) throw new VeilError('VEIL_GRID_SERVER_REFUSED', `${this.name} sent an IPNS record over ${MAX_RECORD_BYTES} bytes`);
+    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
   }
 
   /** Closes the connections. Idempotent. */

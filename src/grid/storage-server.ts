@@ -7,6 +7,7 @@
  *   GET|HEAD blocks/<cid>    the raw block
  *   GET|HEAD ipfs/<cid>?format=raw|car   IPFS trustless gateway (Trustless Gateway spec §2, §3)
  *   GET  (empty)             { version, availableBytes }
+ *   PUT|GET|HEAD names/<name>, GET|HEAD ipns/<name>   IPNS records, when `records` is given (record-server.ts)
  *
  * Writes are refused (507) when the free disk space would drop below `[storage] reserved_space`, and requests
  * larger than maxRequestBytes (413). Errors are JSON `{ code, message }` with codes from the grid table.
@@ -17,6 +18,7 @@ import { statfs } from 'node:fs/promises';
 import { timingSafeEqual } from 'node:crypto';
 import { VeilError, isVeilError, logger, sensitive } from '../core/index.js';
 import { CAR_CONTENT_TYPE, CONTENT_DEFAULTS, exportCar, parseCid, type Blockstore, type CID } from '../content/index.js';
+import { createRecordHandler, type RecordServerOptions } from './record-server.js';
 
 const log = logger('veil:grid:storage');
 export const STORAGE_PATH_PREFIX = '/veil/v1/storage/';
@@ -31,6 +33,8 @@ export interface StorageServerOptions {
   readonly maxRequestBytes?: number | undefined;
   /** Free bytes on the storage disk (tests replace it). Default: statfs of the blockstore directory. */
   readonly freeBytes?: (() => Promise<number>) | undefined;
+  /** IPNS records (issue #5 §4): the rules from src/names and where to keep them. Absent: names/ answers 404. */
+  readonly records?: RecordServerOptions | undefined;
 }
 
 /** Handles requests under STORAGE_PATH_PREFIX; returns false for other paths (the caller answers 404). */
@@ -50,6 +54,7 @@ function isSwissnum(given: string, expected: string): boolean {
 
 export function createStorageHandler(options: StorageServerOptions): StorageHandler {
   const { blockstore } = options;
+  const records = options.records ? createRecordHandler(options.records, sendError) : undefined;
   const maxRequestBytes = options.maxRequestBytes ?? CONTENT_DEFAULTS.maxBlockBytes;
   const freeBytes =
     options.freeBytes ??
@@ -112,6 +117,7 @@ export function createStorageHandler(options: StorageServerOptions): StorageHand
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       return void res.end(text);
     }
+    if (records && (kind === 'names' || kind === 'ipns') && cidText !== '' && more.length === 0) return records(req, res, kind, cidText);
     if ((kind !== 'blocks' && kind !== 'ipfs') || more.length > 0) return sendError(res, 404, 'VEIL_GRID_SERVER_REFUSED', 'not found');
     let cid: CID;
     try {

@@ -20,6 +20,8 @@ export const NAMES_DEFAULTS = Object.freeze({
   maxNameChars: 253,
   /** Most path segments in an IPNS or DNSLink value. */
   maxValueSegments: 256,
+  /** Records from the grid's storage servers kept in memory (each until its TTL ends). */
+  maxRemoteCacheEntries: 1000,
 });
 
 /** Limits of the DNS message codec (dns-message.ts). */

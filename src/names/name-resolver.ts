@@ -37,7 +37,11 @@ export interface NameResolverOptions {
   readonly nodeDir: string;
   /** Local records (default NODEDIR/names). */
   readonly records?: RecordStore | undefined;
-  /** TODO(#4): records on the grid's storage servers, asked when the local store has no valid record. */
+  /**
+   * Records on the grid's storage servers (src/node grid-records.ts), asked when the local store has no valid
+   * record. A remote record is kept in memory for its TTL only (never written to NODEDIR/names), so a newer
+   * publication elsewhere is seen once the TTL has passed.
+   */
   readonly remoteRecords?: RecordStore | undefined;
   /** `[gateway] dnslink.resolver`: the DoH URL; undefined disables DNSLink (VEIL_DNSLINK_DISABLED). */
   readonly dohResolver?: string | undefined;
@@ -85,6 +89,8 @@ function splitPath(path: string, code: 'VEIL_IPNS_NAME_INVALID' | 'VEIL_IPNS_REC
  */
 export function createNameResolver(options: NameResolverOptions): NameResolver {
   const records = options.records ?? new FsRecordStore(options.nodeDir);
+  /** Remote records by name, until their TTL (or validity) ends; oldest entry evicted first. */
+  const remoteCache = new Map<string, { record: ValidRecord; until: number }>();
   let agent: ReturnType<typeof createDialerAgent> | undefined;
   let doh: DohClient | undefined;
   let dohUnavailable = 'set [gateway] dnslink.resolver to resolve DNSLink names';
@@ -113,10 +119,17 @@ export function createNameResolver(options: NameResolverOptions): NameResolver {
       }
     }
     if (!record && options.remoteRecords) {
-      const remote = await options.remoteRecords.get(parsed.name, opts);
-      if (remote) {
-        record = await validateRecord(parsed, remote, opts);
-        await records.put(parsed.name, remote, opts);
+      const cached = remoteCache.get(parsed.name);
+      if (cached && cached.until > Date.now()) record = cached.record;
+      else {
+        remoteCache.delete(parsed.name);
+        const remote = await options.remoteRecords.get(parsed.name, opts);
+        if (remote) {
+          record = await validateRecord(parsed, remote, opts);
+          const until = Math.min(Date.now() + record.ttlSeconds * 1000, record.validUntil.getTime());
+          if (remoteCache.size >= NAMES_DEFAULTS.maxRemoteCacheEntries) remoteCache.delete(remoteCache.keys().next().value!);
+          remoteCache.set(parsed.name, { record, until });
+        }
       }
     }
     if (!record) {

@@ -3,7 +3,7 @@
  * it locally. The sequence number is one more than the stored record's (IPNS spec §Record Selection: a higher
  * sequence wins), so republishing always replaces the previous value.
  *
- * TODO(#4): also put the record on the grid's storage servers (RecordStore over the grid).
+ * `veil name publish` then puts the stored record on the grid's storage servers (src/node grid-client.ts).
  */
 import { VeilError, logger, quoteUntrusted, sensitive, type AbortOptions } from '../core/index.js';
 import { parseCid } from '../content/index.js';

@@ -3,8 +3,8 @@
  * the local one, NODEDIR/names/<k51 name>.ipns-record (the marshalled protobuf, served as
  * application/vnd.ipfs.ipns-record), written atomically (temp file, fsync, rename).
  *
- * TODO(#4): a RecordStore over the grid's storage servers (put on publish, get on a local miss) so that names
- * published on one node resolve on another; the resolver already takes a `remote` store for it.
+ * The RecordStore over the grid's storage servers (put on publish, get on a local miss) is src/node
+ * grid-records.ts: it needs both this folder and src/grid.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -33,8 +33,9 @@ function ioError(what: string, err: unknown): VeilError {
 export class FsRecordStore implements RecordStore {
   readonly #dir: string;
 
-  constructor(nodeDir: string) {
-    this.#dir = join(nodeDir, NAMES_DEFAULTS.recordsDir);
+  /** `dir`: the directory inside NODEDIR (default NAMES_DEFAULTS.recordsDir; a storage server keeps others' records apart). */
+  constructor(nodeDir: string, dir: string = NAMES_DEFAULTS.recordsDir) {
+    this.#dir = join(nodeDir, dir);
   }
 
   #path(name: string): string {

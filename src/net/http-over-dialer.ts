@@ -4,7 +4,8 @@
  * node:tls `connect({ socket })`. Host names are handed to the dialer unresolved: the Tor dialer sends them to
  * the exit (SOCKS ATYP 0x03); nothing here ever calls the system resolver. Redirects are never followed.
  *
- * Used for DNS-over-HTTPS (src/names) and, later, public trustless gateways and delegated routing (issue #5 §3).
+ * Used for DNS-over-HTTPS (src/names) and for public trustless gateways and delegated routing (src/node
+ * gateway-sources.ts, issue #5 §3).
  */
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

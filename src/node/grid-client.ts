@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { Scope, VeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
+import { Scope, VeilError, isVeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, type NodeConfig } from '../config/index.js';
 import type { Router } from '../net/index.js';
 import {
@@ -22,6 +22,7 @@ import {
   type UploadResult,
 } from '../grid/index.js';
 import { buildRouter } from './peer-client.js';
+import { GridRecordStore, type GridPutResult } from './grid-records.js';
 import { openTransports } from './transports.js';
 import { readTestnetJoin } from './testnet-join.js';
 
@@ -30,25 +31,66 @@ export interface GridCommandOptions extends AbortOptions, ProgressOptions {
   readonly servers: readonly string[];
 }
 
-function storageClient(router: Router, address: ServiceAddress): StorageClient {
+/** A client of one storage server whose connections the router opens, with the server's own isolation token. */
+export function storageClientFor(router: Pick<Router, 'dialFirst'>, address: ServiceAddress): StorageClient {
   return new StorageClient(address, {
     open: async (_host, _port, options) => (await router.dialFirst(address.hints, { peerId: address.keyHash, signal: options.signal })).stream,
   });
 }
 
+/** `--server` addresses, then `[client] storage.servers`, one per server key. */
+function gridAddresses(config: NodeConfig, options: GridCommandOptions): ServiceAddress[] {
+  const byKey = new Map<string, ServiceAddress>();
+  for (const text of [...options.servers, ...config.client.storageServers]) {
+    const a = parseServiceAddress(text);
+    if (!byKey.has(a.keyHash)) byKey.set(a.keyHash, a);
+  }
+  return [...byKey.values()];
+}
+
 async function openGrid(nodeDir: string, options: GridCommandOptions, scope: Scope): Promise<{ config: NodeConfig; clients: StorageClient[] }> {
   throwIfAborted(options.signal, 'open the grid');
   const config = await loadNodeConfig(nodeDir, { signal: options.signal });
-  const addresses = options.servers.map(parseServiceAddress);
-  if (addresses.length === 0) throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers given', { hint: 'give each server with --server FURL (its NODEDIR/private/storage.furl)' });
+  const addresses = gridAddresses(config, options);
+  if (addresses.length === 0) {
+    throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers given', { hint: 'give each server with --server FURL (its NODEDIR/private/storage.furl), or list them in [client] storage.servers' });
+  }
   const kinds = new Set<'tor' | 'i2p'>();
   for (const a of addresses) for (const h of a.hints) if (h.kind === 'tor' || h.kind === 'i2p') kinds.add(h.kind);
   const join = await readTestnetJoin(config, options);
   const { tor, i2p } = await openTransports(config, scope, { join, allowPublicNetwork: false, signal: options.signal, onlyFor: kinds });
   const router = buildRouter(config, tor, i2p);
-  const clients = addresses.map((a) => storageClient(router, a));
+  const clients = addresses.map((a) => storageClientFor(router, a));
   for (const c of clients) scope.defer(() => c.close());
   return { config, clients };
+}
+
+/**
+ * Stores an IPNS record on the storage servers (`--server` and `[client] storage.servers`); each keeps it only if
+ * it is newer than the one it holds. Resolves undefined when no server is given at all. Throws VEIL_GRID_NOT_HAPPY
+ * when no server took it, VEIL_ROUTE_*, VEIL_ABORTED.
+ */
+export async function publishRecordToGrid(nodeDir: string, name: string, record: Uint8Array, options: GridCommandOptions): Promise<GridPutResult | undefined> {
+  let config: NodeConfig;
+  try {
+    config = await loadNodeConfig(nodeDir, { signal: options.signal });
+  } catch (err) {
+    // A content-only directory (blocks and names, no veil.cfg) publishes locally unless servers are given.
+    if (options.servers.length === 0 && isVeilError(err, 'VEIL_CONFIG_UNREADABLE')) return undefined;
+    throw err;
+  }
+  if (gridAddresses(config, options).length === 0) return undefined;
+  await using scope = new Scope();
+  const { clients } = await openGrid(nodeDir, options, scope);
+  const store = new GridRecordStore(() => clients);
+  const result = await store.putAll(name, record, options);
+  if (result.stored === 0) {
+    const list = Object.entries(result.failures).map(([n, m]) => `${n}: ${m}`).join('; ');
+    throw new VeilError('VEIL_GRID_NOT_HAPPY', `the record is published locally, but no storage server took it${result.newer > 0 ? ` (${result.newer} hold a newer one)` : ''}${list ? ` (${list})` : ''}`, {
+      details: { failures: result.failures },
+    });
+  }
+  return result;
 }
 
 /** Uploads a file; resolves with its capability. Throws VEIL_GRID_*, VEIL_ROUTE_*, VEIL_PEER_KEY_MISMATCH. */

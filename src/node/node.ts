@@ -22,6 +22,8 @@ import { buildRouter } from './peer-client.js';
 import { createPeerService, sendJson } from './peer-service.js';
 import { publishOnionService, type PublishedOnion } from './onion-service.js';
 import { buildStatus, type NodeStatus } from './status.js';
+import { addConfiguredServers, createFetchMissingBlock, openCapability } from './gateway-sources.js';
+import { GridRecordStore } from './grid-records.js';
 import { readTestnetJoin, type TestnetJoin } from './testnet-join.js';
 
 const log = logger('veil:node');
@@ -137,6 +139,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     // The storage servers this node knows (filled by the introducer subscription, issue #4); read by the
     // gateway's missing-block fetches and IPNS lookups.
     const directory = scope.adopt(new ServerDirectory());
+    addConfiguredServers(directory, config, router);
 
     // 5. Web port: gateway and status, on loopback by default.
     let webUrl: string | undefined;
@@ -144,9 +147,12 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router });
     if (config.node.webPort) {
       const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
-      // /ipns/: local IPNS records and DNSLink over DoH through the router (src/names).
-      const names = scope.adopt(createNameResolver({ nodeDir, dohResolver: config.gateway.dnsResolver, router }));
-      const gateway = createGatewayHandler({ blockstore, hooks: { resolveName: names.resolveName } });
+      // /ipns/: local IPNS records, then the storage servers' (grid-records.ts), and DNSLink over DoH through the
+      // router (src/names). Missing blocks: the grid, then public gateways (gateway-sources.ts). /uri/: capabilities.
+      const remoteRecords = new GridRecordStore(() => directory.clients());
+      const names = scope.adopt(createNameResolver({ nodeDir, dohResolver: config.gateway.dnsResolver, router, remoteRecords }));
+      const fetchMissingBlock = createFetchMissingBlock({ directory, config, router, scope });
+      const gateway = createGatewayHandler({ blockstore, hooks: { resolveName: names.resolveName, fetchMissingBlock, openCapability } });
       const wp = config.node.webPort;
       const target = wp.kind === 'tcp' ? { kind: 'tcp' as const, host: wp.interface ?? '0.0.0.0', port: wp.port } : wp.kind === 'unix' ? wp : undefined;
       if (!target) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): web.port of an unexpected kind');

@@ -14,12 +14,16 @@ import { logger, type AbortOptions, type Closable } from '../core/index.js';
 import type { ConnectionHint, NodeConfig } from '../config/index.js';
 import { createPeerStreamServer, type HttpListener, type HttpListenTarget } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
+import { FsRecordStore } from '../names/index.js';
+import { ipnsRecordPolicy } from './grid-records.js';
 import { createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
 
 const log = logger('veil:node:peer');
 export const STORAGE_DIR = 'storage';
 export const STORAGE_SWISSNUM_FILE = 'private/storage.swissnum';
 export const STORAGE_FURL_FILE = 'private/storage.furl';
+/** IPNS records the storage server keeps for other nodes (apart from the node's own NODEDIR/names). */
+export const STORAGE_NAMES_DIR = 'storage-names';
 
 export interface PeerService extends Closable {
   /** KEYHASH of the node's TLS key (what clients pin). */
@@ -64,7 +68,8 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
   if (config.storage.enabled) {
     const blockstore = await FsBlockstore.open(join(config.nodeDir, STORAGE_DIR));
     const swissnum = await loadOrCreateSwissnum(config.nodeDir);
-    storage = createStorageHandler({ blockstore, swissnum, version, reservedSpaceBytes: config.storage.reservedSpaceBytes });
+    const records = { policy: ipnsRecordPolicy(), store: new FsRecordStore(config.nodeDir, STORAGE_NAMES_DIR) };
+    storage = createStorageHandler({ blockstore, swissnum, version, reservedSpaceBytes: config.storage.reservedSpaceBytes, records });
     const hints = ownHints(config);
     if (hints.length > 0) {
       storageFurl = formatServiceAddress({ keyHash: identity.keyHash, hints, swissnum });

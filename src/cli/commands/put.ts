@@ -16,7 +16,8 @@ and printed as a read capability veil:chk:KEY:CID; servers only see ciphertext. 
 with Kubo's default CIDs and prints the CID. Every block goes to up to [client] shares.total servers; the upload
 succeeds only when at least shares.happy distinct servers hold a full copy. Servers are reached through this
 node's router (veil.cfg): with reveal-IP-address = false only through Tor and I2P, one circuit per server.
-  --server FURL   a storage server's service address (its NODEDIR/private/storage.furl); repeat for more`,
+  --server FURL   a storage server's service address (its NODEDIR/private/storage.furl); repeat for more
+                  (the servers in [client] storage.servers are used too)`,
   options: { server: { type: 'string', multiple: true }, public: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ io, nodeDir, positionals, values, signal }) {
     const file = positionals[0];

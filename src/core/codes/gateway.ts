@@ -17,6 +17,11 @@ export const GATEWAY_CODES = codeTable({
     summary: 'A gateway namespace (/ipns/, /uri/) has no resolver wired in this build or configuration.',
     hint: 'use /ipfs/<cid>; /ipns/ and /uri/ need a node with the grid and IPNS enabled',
   },
+  VEIL_ROUTING_RESPONSE_INVALID: {
+    category: 'peer',
+    summary: 'A delegated routing server answered /routing/v1/providers/<cid> with something that is not the JSON of the Routing V1 HTTP API.',
+    hint: 'check [gateway] fetch.routing: it must be the base URL of a delegated routing server (e.g. https://delegated-ipfs.dev)',
+  },
   VEIL_GATEWAY_LISTEN_FAILED: {
     category: 'config',
     summary: 'The gateway could not listen on the configured address (port in use, address not local).',
