@@ -4,7 +4,9 @@
  * node's long-term TLS key (NODEDIR/private/node-tls.*; clients pin its KEYHASH); plain HTTP is answered only for
  * the public identity `GET /veil/v1/node` (used by `veil ping`). With `[storage] enabled = true` the storage
  * server (src/grid) is served under /veil/v1/storage/<SWISSNUM>/, and its service address is written to
- * NODEDIR/private/storage.furl. TODO(#4): the introducer is served here too.
+ * NODEDIR/private/storage.furl; its leases live under NODEDIR/leases, and with `[storage] expire.enabled = true` a
+ * lease crawler (owned here, stopped by close()) deletes blocks without a live lease. TODO(#4): the introducer is
+ * served here too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,10 +16,11 @@ import { logger, type AbortOptions, type Closable } from '../core/index.js';
 import type { ConnectionHint, NodeConfig } from '../config/index.js';
 import { createPeerStreamServer, type HttpListener, type HttpListenTarget } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
-import { createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
+import { LeaseCrawler, LeaseStore, createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
 
 const log = logger('veil:node:peer');
 export const STORAGE_DIR = 'storage';
+export const LEASES_DIR = 'leases';
 export const STORAGE_SWISSNUM_FILE = 'private/storage.swissnum';
 export const STORAGE_FURL_FILE = 'private/storage.furl';
 
@@ -61,10 +64,23 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
   const identity = await loadOrCreateTlsIdentity(config.nodeDir);
   let storage: StorageHandler | undefined;
   let storageFurl: string | undefined;
+  let crawler: LeaseCrawler | undefined;
   if (config.storage.enabled) {
     const blockstore = await FsBlockstore.open(join(config.nodeDir, STORAGE_DIR));
+    const leases = await LeaseStore.open(join(config.nodeDir, LEASES_DIR));
     const swissnum = await loadOrCreateSwissnum(config.nodeDir);
-    storage = createStorageHandler({ blockstore, swissnum, version, reservedSpaceBytes: config.storage.reservedSpaceBytes });
+    storage = createStorageHandler({
+      blockstore,
+      leases,
+      swissnum,
+      version,
+      reservedSpaceBytes: config.storage.reservedSpaceBytes,
+      connectionMaxBytes: config.storage.connectionMaxBytes,
+    });
+    if (config.storage.expireEnabled) {
+      crawler = new LeaseCrawler({ blockstore, leases, policy: config.storage.expire });
+      crawler.start();
+    }
     const hints = ownHints(config);
     if (hints.length > 0) {
       storageFurl = formatServiceAddress({ keyHash: identity.keyHash, hints, swissnum });
@@ -91,6 +107,9 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
     storageFurl,
     listen: (target, options) => server.listen(target, options),
     accept: (stream) => server.accept(stream),
-    close: () => server.close(),
+    close: async () => {
+      await crawler?.close();
+      await server.close();
+    },
   };
 }
