@@ -233,6 +233,23 @@ describe('leases over pinned HTTPS', () => {
     const file = join(root, 'lease-file.bin');
     writeFileSync(file, randomBytes(700_000));
     const r = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32), leaseSecret });
+    // The same file again: the server holds it, so every block gets its lease by POST and no block is re-sent.
+    let puts = 0;
+    const realPut = c.put.bind(c);
+    c.put = async (...args) => {
+      puts++;
+      return realPut(...args);
+    };
+    const again = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32), leaseSecret });
+    assert.notEqual(again.capability, r.capability, 'another convergence secret: other blocks');
+    const puts1 = puts;
+    await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: Buffer.alloc(32, 7), leaseSecret });
+    const puts2 = puts;
+    await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: Buffer.alloc(32, 7), leaseSecret });
+    assert.equal(puts1, again.blocks);
+    assert.equal(puts2 - puts1, again.blocks, 'a new file: every block sent');
+    assert.equal(puts - puts2, 0, 'a file the server holds: leases only');
+    c.put = realPut;
     const cids = await capabilityBlocks(parseCapability(r.capability), gridBlockGetter([c]));
     assert.equal(cids.length, r.blocks);
     for (const cid of cids) assert.equal((await t.leases.read(cid)).length, 1, 'one lease per stored block');
@@ -257,7 +274,8 @@ describe('leases over pinned HTTPS', () => {
     assert.deepEqual(renewed.servers[c.name], { done: cids.length - 1, missing: 1 });
     const cancelled = await walkLeases('cancel', parseCapability(r.capability), [c], gridBlockGetter([c]), leaseSecret);
     assert.deepEqual(cancelled.servers[c.name], { done: cids.length - 1, missing: 1 });
-    assert.equal(await count(t.store), 0, 'every block went with its last lease');
+    for (const cid of cids) assert.equal(await t.store.has(cid), false, 'every block went with its last lease');
+    assert.equal(await count(t.store), 2 * again.blocks, 'the other uploads\' blocks stay');
   });
 
   it('refuses malformed or half lease headers with 400 and stores nothing', async () => {

@@ -4,7 +4,8 @@
  * servers hold a full copy. Private files (the default) are convergently encrypted (convergent.ts) and imported
  * with the kubo-v1-raw profile; private directories are encrypted manifests (directory-manifest.ts) of private
  * files and directories. Public files and directories keep Kubo's default CIDs (UnixFS). Every block is stored
- * with a lease whose secrets are derived for that server and block (lease-secrets.ts). Downloads take each block
+ * with a lease whose secrets are derived for that server and block (lease-secrets.ts); when a server already holds
+ * the first block, blocks get their lease alone (no body) and only missing ones are sent. Downloads take each block
  * from the first server that returns a copy matching its CID, so a tampered or missing block is fetched from
  * another server.
  *
@@ -142,8 +143,21 @@ async function encodePrivateDirectory(path: string, secret: Uint8Array, blocks: 
 async function putAll(server: StorageClient, all: readonly { cid: CID; bytes: Uint8Array }[], options: UploadOptions, onBytes: (n: number) => void): Promise<void> {
   const secretsFor = options.leaseSecret ? leaseSecretsFor(options.leaseSecret, server.address.keyHash) : undefined;
   // One request alone first: connection, key pin and swissnum errors surface as themselves, not as the
-  // follow-on errors of parallel requests on a destroyed connection.
-  if (all[0]) await server.has(all[0].cid, options);
+  // follow-on errors of parallel requests on a destroyed connection. When the server already holds that block
+  // (a file uploaded before), blocks get a lease alone (POST, no body) and are sent only where missing.
+  const isKnown = all[0] ? await server.has(all[0].cid, options) : false;
+  const store = async (item: { cid: CID; bytes: Uint8Array }): Promise<void> => {
+    const lease = secretsFor?.(item.cid);
+    if (isKnown && lease) {
+      try {
+        await server.addLease(item.cid, lease, { signal: options.signal });
+        return;
+      } catch (err) {
+        if (!isVeilError(err, 'VEIL_GRID_LEASE_NOT_FOUND')) throw err;
+      }
+    }
+    await server.put(item.cid, item.bytes, { signal: options.signal, lease });
+  };
   let next = 0;
   let done = 0;
   // The first failure in time is the cause; parallel requests then fail with follow-on errors ("client destroyed").
@@ -153,7 +167,7 @@ async function putAll(server: StorageClient, all: readonly { cid: CID; bytes: Ui
       const item = all[next++]!;
       throwIfAborted(options.signal, 'upload');
       try {
-        await server.put(item.cid, item.bytes, { signal: options.signal, lease: secretsFor?.(item.cid) });
+        await store(item);
       } catch (err) {
         first ??= { error: err };
         return;
