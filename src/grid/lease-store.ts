@@ -27,9 +27,12 @@ const SUFFIX = '.leases';
 const TEMP_PREFIX = '.tmp-';
 /** Tahoe's default lease duration: 31 days. */
 export const DEFAULT_LEASE_DURATION_MS = 31 * 86_400_000;
-/** At most this many leases per block (a lease file stays small whatever clients send). */
-export const MAX_LEASES_PER_BLOCK = 256;
-const MAX_LEASE_FILE_BYTES = 256 * 1024;
+/**
+ * At most this many leases per block (a lease file stays small whatever clients send). When a block is full, a
+ * new lease replaces the one that expires first: the new one expires last, so the block lives at least as long.
+ */
+export const MAX_LEASES_PER_BLOCK = 1024;
+const MAX_LEASE_FILE_BYTES = 1024 * 1024;
 export const LEASE_SECRET_BYTES = 32;
 
 export interface LeaseSecrets {
@@ -211,8 +214,8 @@ export class LeaseStore {
   }
 
   /**
-   * Adds a lease, or renews the one with the same renew secret. Call inside exclusive(). Throws
-   * VEIL_GRID_SERVER_REFUSED (too many leases on the block), VEIL_CONTENT_STORE_IO.
+   * Adds a lease, or renews the one with the same renew secret (a full block drops the lease expiring first).
+   * Call inside exclusive(). Throws VEIL_CONTENT_STORE_IO.
    */
   async addUnlocked(cid: CID, secrets: LeaseSecrets): Promise<AddLeaseResult> {
     const renewHash = hashSecret(secrets.renew);
@@ -221,8 +224,13 @@ export class LeaseStore {
     const fresh: StoredLease = { renewHash, cancelHash: hashSecret(secrets.cancel), renewedAt: now, durationMs: this.#durationMs };
     const index = leases.findIndex((l) => sameHash(l.renewHash, renewHash));
     if (index >= 0) leases[index] = { ...leases[index]!, renewedAt: now, durationMs: this.#durationMs };
-    else if (leases.length >= MAX_LEASES_PER_BLOCK) throw new VeilError('VEIL_GRID_SERVER_REFUSED', `a block has at most ${MAX_LEASES_PER_BLOCK} leases`);
-    else leases.push(fresh);
+    else {
+      if (leases.length >= MAX_LEASES_PER_BLOCK) {
+        const first = leases.reduce((best, l, i) => (l.renewedAt + l.durationMs < leases[best]!.renewedAt + leases[best]!.durationMs ? i : best), 0);
+        leases.splice(first, 1);
+      }
+      leases.push(fresh);
+    }
     await this.#write(cid, leases);
     return { expiresAt: now + this.#durationMs };
   }

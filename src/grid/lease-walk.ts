@@ -1,7 +1,8 @@
 /**
  * `veil lease renew|cancel CAP` (issue #4 §3): finds every block a capability needs — the DAG of a file, and for
  * a private directory its manifest's DAG plus, recursively, every entry's — then renews or cancels this node's
- * lease on each block at each server, with the secrets derived for that server and block (lease-secrets.ts).
+ * lease on each block at each server, with the secrets derived for that server, this capability's root and the
+ * block (lease-secrets.ts): the leases of this upload, not those of other uploads sharing blocks.
  * Raw leaves are never fetched (only dag-pb nodes and manifests are read), so a walk costs little next to a
  * download. All blocks are found before any lease is cancelled: a cancel may delete blocks.
  *
@@ -79,7 +80,7 @@ export async function walkLeases(
   const results: Record<string, { done: number; missing: number; error?: string }> = Object.create(null) as Record<string, { done: number; missing: number }>;
   await Promise.all(
     servers.map(async (server) => {
-      const secretsFor = leaseSecretsFor(leaseSecret, server.address.keyHash);
+      const secretsFor = leaseSecretsFor(leaseSecret, server.address.keyHash, cap.cid);
       const r: { done: number; missing: number; error?: string } = { done: 0, missing: 0 };
       results[server.name] = r;
       try {

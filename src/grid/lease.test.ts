@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { base32Encode } from '../core/index.js';
 import { FsBlockstore, cidFor, CODEC, type CID } from '../content/index.js';
-import { DEFAULT_LEASE_DURATION_MS, LeaseStore, parseLeaseFile } from './lease-store.js';
+import { DEFAULT_LEASE_DURATION_MS, LeaseStore, MAX_LEASES_PER_BLOCK, parseLeaseFile } from './lease-store.js';
 import { LeaseCrawler } from './lease-crawler.js';
 import { leaseSecretsFor, loadOrCreateLeaseSecret } from './lease-secrets.js';
 
@@ -83,6 +83,24 @@ describe('lease store', () => {
     assert.deepEqual(await store.read(cid), []);
   });
 
+  it('a full block takes a new lease in place of the one expiring first', async () => {
+    const clock = { now: 0 };
+    const store = await LeaseStore.open(join(root, 'full'), { now: () => clock.now });
+    const { cid } = block();
+    const first = secrets();
+    await store.addUnlocked(cid, first);
+    for (let i = 1; i < MAX_LEASES_PER_BLOCK; i++) {
+      clock.now += 1000;
+      await store.addUnlocked(cid, secrets());
+    }
+    clock.now += 1000;
+    await store.addUnlocked(cid, secrets());
+    const leases = await store.read(cid);
+    assert.equal(leases.length, MAX_LEASES_PER_BLOCK);
+    assert.equal(Math.min(...leases.map((l) => l.renewedAt)), 1000, 'the oldest lease made room');
+    assert.equal(await store.cancelUnlocked(cid, first.cancel), undefined);
+  });
+
   it('parseLeaseFile: random text gives undefined or leases, never a throw', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
@@ -151,19 +169,20 @@ describe('lease crawler', () => {
 });
 
 describe('client lease secrets', () => {
-  it('derive per server and per block, deterministically, from NODEDIR/private/secret (0600)', async () => {
+  it('derive per server, per upload root and per block, deterministically, from NODEDIR/private/secret (0600)', async () => {
     const nodeDir = join(root, 'node');
     mkdirSync(join(nodeDir, 'private'), { recursive: true });
     const secret = await loadOrCreateLeaseSecret(nodeDir);
     assert.deepEqual(await loadOrCreateLeaseSecret(nodeDir), secret);
     const { statSync } = await import('node:fs');
     assert.equal(statSync(join(nodeDir, 'private', 'secret')).mode & 0o777, 0o600);
-    const [x, y] = [block().cid, block().cid];
-    const s1 = leaseSecretsFor(secret, 'a'.repeat(52));
-    const s2 = leaseSecretsFor(secret, 'b'.repeat(52));
-    const all = [s1(x), s1(y), s2(x), s2(y)].flatMap((s) => [Buffer.from(s.renew).toString('hex'), Buffer.from(s.cancel).toString('hex')]);
-    assert.equal(new Set(all).size, 8, 'every secret differs');
-    assert.deepEqual(leaseSecretsFor(secret, 'a'.repeat(52))(x), s1(x));
+    const [x, y, upload, otherUpload] = [block().cid, block().cid, block().cid, block().cid];
+    const s1 = leaseSecretsFor(secret, 'a'.repeat(52), upload);
+    const s2 = leaseSecretsFor(secret, 'b'.repeat(52), upload);
+    const s3 = leaseSecretsFor(secret, 'a'.repeat(52), otherUpload);
+    const all = [s1(x), s1(y), s2(x), s2(y), s3(x)].flatMap((s) => [Buffer.from(s.renew).toString('hex'), Buffer.from(s.cancel).toString('hex')]);
+    assert.equal(new Set(all).size, 10, 'every secret differs: per server, per upload, per block');
+    assert.deepEqual(leaseSecretsFor(secret, 'a'.repeat(52), upload)(x), s1(x));
     assert.deepEqual(s1(x.toV1()), s1(x));
   });
 });

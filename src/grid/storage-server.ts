@@ -157,7 +157,6 @@ export function createStorageHandler(options: StorageServerOptions): StorageHand
     } catch (err) {
       if (isVeilError(err, 'VEIL_CONTENT_BLOCK_MISMATCH') || isVeilError(err, 'VEIL_CONTENT_HASH_UNSUPPORTED')) return sendError(res, 422, err.code, err.message);
       if (isVeilError(err, 'VEIL_CONTENT_BLOCK_TOO_LARGE')) return sendError(res, 413, err.code, err.message);
-      if (isVeilError(err, 'VEIL_GRID_SERVER_REFUSED')) return sendError(res, 507, err.code, err.message);
       throw err;
     }
     res.writeHead(existed ? 200 : 201, { 'content-length': 0 });

@@ -254,7 +254,7 @@ describe('leases over pinned HTTPS', () => {
     assert.equal(cids.length, r.blocks);
     for (const cid of cids) assert.equal((await t.leases.read(cid)).length, 1, 'one lease per stored block');
 
-    const secretsFor = leaseSecretsFor(leaseSecret, t.address.keyHash);
+    const secretsFor = leaseSecretsFor(leaseSecret, t.address.keyHash, r.cid);
     const first = cids.find((cid) => cid.code === CODEC.raw); // a leaf: the walks below still find it
     await c.renewLease(first!, secretsFor(first!).renew);
     await assert.rejects(c.renewLease(first!, randomBytes(32)), (e) => isVeilError(e, 'VEIL_GRID_LEASE_NOT_FOUND'));

@@ -140,8 +140,8 @@ async function encodePrivateDirectory(path: string, secret: Uint8Array, blocks: 
 }
 
 /** Sends every block to one server (with its leases). Reports `grid:upload-block` and calls `onBytes`. */
-async function putAll(server: StorageClient, all: readonly { cid: CID; bytes: Uint8Array }[], options: UploadOptions, onBytes: (n: number) => void): Promise<void> {
-  const secretsFor = options.leaseSecret ? leaseSecretsFor(options.leaseSecret, server.address.keyHash) : undefined;
+async function putAll(server: StorageClient, root: CID, all: readonly { cid: CID; bytes: Uint8Array }[], options: UploadOptions, onBytes: (n: number) => void): Promise<void> {
+  const secretsFor = options.leaseSecret ? leaseSecretsFor(options.leaseSecret, server.address.keyHash, root) : undefined;
   // One request alone first: connection, key pin and swissnum errors surface as themselves, not as the
   // follow-on errors of parallel requests on a destroyed connection. When the server already holds that block
   // (a file uploaded before), blocks get a lease alone (POST, no body) and are sent only where missing.
@@ -231,7 +231,7 @@ export async function uploadFile(path: string, servers: readonly StorageClient[]
     report(options, 'grid:upload', { bytesDone, bytesTotal });
   };
   const failures: Record<string, string> = Object.create(null) as Record<string, string>;
-  const results = await Promise.allSettled(chosen.map((s) => putAll(s, all, options, onBytes)));
+  const results = await Promise.allSettled(chosen.map((s) => putAll(s, capability.cid, all, options, onBytes)));
   let held = 0;
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') held++;

@@ -58,7 +58,7 @@ test('SIGKILL in the middle of parallel uploads: after a restart every acknowled
     return c;
   };
   const leaseSecret = randomBytes(32);
-  const secretsFor = leaseSecretsFor(leaseSecret, address.keyHash);
+  const secretsFor = leaseSecretsFor(leaseSecret, address.keyHash, cidFor(Buffer.from('crash-test-root'), CODEC.raw));
 
   // 600 blocks of 16 KiB to 1 MiB, 4 clients x 4 workers; SIGKILL once 80 are acknowledged.
   const blocks = Array.from({ length: 600 }, (_, i) => {
