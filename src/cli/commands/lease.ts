@@ -9,8 +9,10 @@ export const leaseCommand: Command = {
   usage: 'lease renew|cancel CAP|CID --server FURL [--server FURL]... [--json] [-d NODEDIR]',
   help: `Storage servers keep a block while someone holds a lease on it. \`veil put\` stores every block with a
 lease that lasts 31 days (Tahoe's duration); servers with [storage] expire.enabled = true delete blocks whose
-leases have all expired. The secrets of a lease are derived from this node's NODEDIR/private/secret, per server
-and per block, so only this node can renew or cancel its leases, and servers cannot link its blocks.
+leases have all expired. The secrets of a lease are derived from this node's NODEDIR/private/secret, per server,
+per upload (the capability's root) and per block, so only this node can renew or cancel its leases, servers
+cannot link its blocks, and each capability's leases are its own (cancelling one keeps another that shares
+blocks with it alive).
 renew   walks the capability (every block of a file; a directory's manifests and all its entries, recursively)
         and renews the lease on each block at each server (adding it again if the server lost it)
 cancel  removes this node's lease on each block; a server deletes a block once no lease is left on it
