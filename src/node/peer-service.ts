@@ -29,6 +29,8 @@ export interface PeerService extends Closable {
   readonly keyHash: string;
   /** The storage server's service address, when storage is enabled and the node has connection hints. */
   readonly storageFurl: string | undefined;
+  /** The lease crawler, with `[storage] expire.enabled = true` (started; close() stops it). */
+  readonly leaseCrawler: LeaseCrawler | undefined;
   /** Listens on a tub listener endpoint. Throws VEIL_LISTEN_FAILED; honours `signal`. */
   listen(target: HttpListenTarget, options?: AbortOptions): Promise<HttpListener>;
   /** Serves an accepted stream (I2P). */
@@ -105,6 +107,7 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
   return {
     keyHash: identity.keyHash,
     storageFurl,
+    leaseCrawler: crawler,
     listen: (target, options) => server.listen(target, options),
     accept: (stream) => server.accept(stream),
     close: async () => {
