@@ -323,3 +323,45 @@ describe('per-connection byte budget', () => {
     }
   });
 });
+
+describe('storage routes', () => {
+  it('a route from another file gets its first path segment and the rest; unknown kinds get 404; a wrong swissnum never reaches it', async () => {
+    const id = generateTlsIdentity();
+    const swissnum = newSwissnum();
+    const seen: string[] = [];
+    const storage = createStorageHandler({
+      blockstore: new MemoryBlockstore(),
+      swissnum,
+      version: 'test',
+      reservedSpaceBytes: 0,
+      freeBytes: async () => 1e12,
+      routes: {
+        ipns: async (req, res, rest) => {
+          seen.push(`${req.method} ${rest}`);
+          res.writeHead(200, { 'content-length': 2 }).end('ok');
+        },
+      },
+    });
+    const server = createPeerStreamServer({ keyPem: id.keyPem, certPem: id.certPem, tlsHandler: (req, res) => void (storage(req, res) || res.writeHead(404).end()), plainHandler: (_q, res) => res.writeHead(404).end() });
+    const listener = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
+    const port = listener.target.kind === 'tcp' ? listener.target.port : 0;
+    const t = { port, address: { keyHash: id.keyHash, hints: [], swissnum } } as unknown as TestServer;
+    const agent = singleConnectionAgent(t);
+    try {
+      const get = async (path: string, swiss = swissnum): Promise<number> => {
+        const res = await request(`https://veil-peer/veil/v1/storage/${swiss}/${path}`, { dispatcher: agent });
+        await res.body.dump();
+        return res.statusCode;
+      };
+      assert.equal(await get('ipns/k51abc/extra'), 200);
+      assert.equal(await get('ipns/'), 200);
+      assert.equal(await get('nothing/here'), 404);
+      assert.equal(await get('ipns/k51abc', newSwissnum()), 403);
+      assert.deepEqual(seen, ['GET k51abc/extra', 'GET ']);
+    } finally {
+      await agent.close();
+      await listener.close();
+      await server.close();
+    }
+  });
+});
