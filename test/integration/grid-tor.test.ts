@@ -3,7 +3,8 @@
  * `--hide-ip` client, both real `veil` processes. The client puts a few-MB file (private, convergent) and gets it
  * back byte-identical through the server's onion service over pinned HTTPS; a pinned-key mismatch and a wrong
  * swissnum are refused and store nothing; a public upload gives Kubo's CID. Then a private directory: put,
- * `veil ls`, `veil get -o` of the tree, and its leases renewed and cancelled (cancel deletes its blocks).
+ * `veil ls`, `veil get -o` of the tree, and its leases renewed and cancelled (cancel deletes its blocks); the put
+ * and the renewal run under strace and reach nothing but the client's tor.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
 import { veil, VeilRun } from './cli-helpers.js';
+import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { generateTlsIdentity, newSwissnum, parseServiceAddress, formatServiceAddress } from '../../src/grid/index.js';
 import { MemoryBlockstore, importFile } from '../../src/content/index.js';
 
@@ -121,7 +123,8 @@ test('a private directory over Tor: put, ls, get the tree; leases renewed, then 
   for (const [rel, bytes] of files) writeFileSync(join(tree, rel), bytes);
   const before = storedBlocks(storageDir);
 
-  const put = await veil(['put', tree, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000 });
+  // Under strace: the hide-ip client only talks to its tor (control and SOCKS ports), never to anything else.
+  const put = await veil(['put', tree, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000, strace: true });
   assert.equal(put.code, 0, `${put.stdout}\n${put.stderr}`);
   const result = JSON.parse(put.stdout) as { capability: string; blocks: number; type: string };
   assert.match(result.capability, /^veil:dir:[a-z2-7]{52}:b[a-z2-7]+$/);
@@ -142,8 +145,13 @@ test('a private directory over Tor: put, ls, get the tree; leases renewed, then 
   for (const [rel, bytes] of files) assert.ok(readFileSync(join(out, rel)).equals(bytes), rel);
   assert.match(get.stderr, /downloading .*\(100%\)/, 'plain progress lines when stderr is not a terminal');
 
-  const renew = await veil(['lease', 'renew', result.capability, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000 });
+  const renew = await veil(['lease', 'renew', result.capability, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000, strace: true });
   assert.equal(renew.code, 0, renew.stderr);
+  const torPorts = new Set([clientB!.socksPort, clientB!.controlPort]);
+  const allowed = (a: AuditedAddress): boolean => a.family === 'unix' || (a.family === 'inet' && a.host === '127.0.0.1' && torPorts.has(a.port));
+  const leaks = findLeaks([...put.addresses, ...renew.addresses], allowed);
+  assert.deepEqual(leaks.map((a) => a.line), [], 'put and lease renew connect only to the client\'s tor');
+  assert.ok(put.addresses.some((a) => a.family === 'inet' && a.port === clientB!.socksPort), 'the upload went through the SOCKS port');
   const renewed = JSON.parse(renew.stdout) as { blocks: number; servers: Record<string, { done: number; missing: number }> };
   assert.equal(renewed.blocks, result.blocks);
   assert.deepEqual(Object.values(renewed.servers), [{ done: result.blocks, missing: 0 }]);
