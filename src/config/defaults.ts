@@ -80,6 +80,14 @@ export const CONFIG_KEYS = {
   storage: {
     enabled: { default: 'false', doc: 'true: offer storage to other nodes (Tahoe defaults to true; Veil asks you to opt in).' },
     reserved_space: { default: '1G', doc: 'Free disk space to keep: a number with optional K/M/G/T (x1000) or Ki/Mi/Gi/Ti (x1024) and B.' },
+    'connection.max_bytes': {
+      default: '1Gi',
+      doc: 'Most block bytes one peer connection (one TLS session) may upload; past it a request is refused (429) and the connection closed. Clients are anonymous, so this is the per-client limit.',
+    },
+    'expire.enabled': { default: 'false', doc: 'true: a crawler deletes blocks that have no live lease (leases last 31 days unless renewed).' },
+    'expire.mode': { default: 'age', doc: 'age: a lease expires when its duration has passed since it was last renewed; cutoff-date: when it was last renewed before expire.cutoff_date.' },
+    'expire.override_lease_duration': { default: '', doc: 'With expire.mode = age: use this duration (e.g. 60 days) instead of each lease\'s own; empty: the lease\'s own.' },
+    'expire.cutoff_date': { default: '', doc: 'With expire.mode = cutoff-date: leases last renewed before this UTC date (YYYY-MM-DD) have expired.' },
   },
   gateway: {
     'fetch.public': {

@@ -35,7 +35,7 @@ export { readIni, parseIni, DEFAULT_INI_LIMITS } from './ini.js';
 export type { IniDocument, IniSection, IniEntry, IniLimits, IniReadResult } from './ini.js';
 export { formatProblem, formatLeak } from './problems.js';
 export type { ConfigProblem, IpLeak } from './problems.js';
-export { parseBoolean, parseInteger, parsePort, parseSize, formatSize } from './values.js';
+export { parseBoolean, parseInteger, parsePort, parseSize, formatSize, parseDuration, parseDate } from './values.js';
 export {
   parseLocalEndpoint,
   formatLocalEndpoint,

@@ -101,9 +101,19 @@ export interface ClientSection {
   readonly storageServers: readonly string[];
 }
 
+/** `[storage] expire.*` (Tahoe's lease expiration). */
+export type ExpirePolicy =
+  | { readonly mode: 'age'; /** Replaces each lease's own duration, when set (ms). */ readonly overrideLeaseDurationMs: number | undefined }
+  | { readonly mode: 'cutoff-date'; /** Leases last renewed before this instant have expired (ms since the epoch). */ readonly cutoffMs: number };
+
 export interface StorageSection {
   readonly enabled: boolean;
   readonly reservedSpaceBytes: number;
+  /** `connection.max_bytes`: block bytes one peer connection may upload. */
+  readonly connectionMaxBytes: number;
+  /** `expire.enabled`: the lease crawler deletes blocks without a live lease. */
+  readonly expireEnabled: boolean;
+  readonly expire: ExpirePolicy;
 }
 
 export interface GatewaySection {

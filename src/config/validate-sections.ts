@@ -8,7 +8,7 @@ import { isLoopbackHost } from './endpoint.js';
 import { valueError } from './problems.js';
 import type { ConfigReader } from './reader.js';
 import type { ClientSection, GatewaySection, StorageSection, TestnetSection } from './types.js';
-import { parseInteger, parseSize } from './values.js';
+import { parseDate, parseDuration, parseInteger, parseSize } from './values.js';
 
 export function validateClient(r: ConfigReader): ClientSection {
   const introducerFurl = r.optional('client', 'introducer.furl', parseFurl);
@@ -23,8 +23,27 @@ export function validateClient(r: ConfigReader): ClientSection {
   return { introducerFurl, sharesNeeded, sharesHappy, sharesTotal, storageServers };
 }
 
+const EXPIRE_MODES = ['age', 'cutoff-date'] as const;
+
 export function validateStorage(r: ConfigReader): StorageSection {
-  return { enabled: r.bool('storage', 'enabled'), reservedSpaceBytes: r.parse('storage', 'reserved_space', parseSize, 0) };
+  const connectionMaxBytes = r.parse('storage', 'connection.max_bytes', parseSize, 1024 ** 3);
+  if (connectionMaxBytes < 1024 * 1024) r.problem('storage', 'connection.max_bytes', 'must be at least 1Mi (a block can be that large)');
+  const modeText = r.value('storage', 'expire.mode').trim().toLowerCase();
+  const mode = (EXPIRE_MODES as readonly string[]).includes(modeText) ? (modeText as (typeof EXPIRE_MODES)[number]) : undefined;
+  if (!mode) r.problem('storage', 'expire.mode', `${quoteUntrusted(modeText)} is not a mode: use age or cutoff-date`);
+  const overrideLeaseDurationMs = r.optional('storage', 'expire.override_lease_duration', parseDuration);
+  const cutoffMs = r.optional('storage', 'expire.cutoff_date', parseDate);
+  // Tahoe: cutoff-date mode needs a cutoff date; each setting only applies to its own mode.
+  if (mode === 'cutoff-date' && cutoffMs === undefined && r.value('storage', 'expire.cutoff_date') === '') r.problem('storage', 'expire.cutoff_date', 'expire.mode = cutoff-date needs a cutoff date (YYYY-MM-DD)');
+  if (mode === 'age' && r.isSet('storage', 'expire.cutoff_date')) r.problem('storage', 'expire.cutoff_date', 'only used with expire.mode = cutoff-date');
+  if (mode === 'cutoff-date' && r.isSet('storage', 'expire.override_lease_duration')) r.problem('storage', 'expire.override_lease_duration', 'only used with expire.mode = age');
+  return {
+    enabled: r.bool('storage', 'enabled'),
+    reservedSpaceBytes: r.parse('storage', 'reserved_space', parseSize, 0),
+    connectionMaxBytes,
+    expireEnabled: r.bool('storage', 'expire.enabled'),
+    expire: mode === 'cutoff-date' ? { mode, cutoffMs: cutoffMs ?? 0 } : { mode: 'age', overrideLeaseDurationMs },
+  };
 }
 
 /** Service addresses separated by commas or spaces (a comma inside an address separates its hints). */

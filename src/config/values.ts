@@ -70,3 +70,33 @@ export function formatSize(bytes: number): string {
   }
   return String(bytes);
 }
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = Object.freeze({
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  month: 31 * 86_400_000,
+  year: 365 * 86_400_000,
+});
+
+/**
+ * A duration in milliseconds, as Tahoe's `expire.override_lease_duration`: a number and a unit (second, minute,
+ * hour, day, month = 31 days, year = 365 days; singular or plural), e.g. "60 days", "1 month", "12 hours".
+ */
+export function parseDuration(text: string): number {
+  const m = /^(\d{1,9})\s*(second|minute|hour|day|month|year)s?$/i.exec(text.trim());
+  if (!m) throw valueError(`${quoteUntrusted(text)} is not a duration (examples: 60 days, 1 month, 12 hours)`, text);
+  const ms = Number(m[1]) * (DURATION_UNITS_MS[m[2]!.toLowerCase()] ?? 0);
+  if (ms <= 0 || !Number.isSafeInteger(ms)) throw valueError(`duration ${quoteUntrusted(text)} must be more than zero`, text);
+  return ms;
+}
+
+/** A UTC date YYYY-MM-DD (Tahoe's `expire.cutoff_date`), as milliseconds since the epoch at 00:00 UTC. */
+export function parseDate(text: string): number {
+  const t = text.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== t) throw valueError(`${quoteUntrusted(text)} is not a date (YYYY-MM-DD)`, text);
+  return ms;
+}

@@ -3,7 +3,8 @@
  * SHA-256(plaintext)): the same file uploaded by the same node gives the same ciphertext (deduplication), while
  * other nodes (other secrets) cannot confirm a guess of the content. The ciphertext is AES-256-CTR with a zero IV;
  * this is safe because a key is only ever used for one plaintext (it is derived from it). Servers see only
- * ciphertext and CIDs. The read capability is `veil:chk:<base32 key>:<CID>`.
+ * ciphertext and CIDs. The read capability of a file is `veil:chk:<base32 key>:<CID>`; a private directory is a
+ * manifest (directory-manifest.ts) encrypted the same way, with the capability `veil:dir:<base32 key>:<CID>`.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,7 +17,11 @@ import { base32Decode, base32Encode } from '../core/index.js';
 export const CONVERGENCE_FILE = 'private/convergence';
 const ZERO_IV = Buffer.alloc(16);
 
-export type Capability = { readonly kind: 'chk'; readonly key: Uint8Array; readonly cid: CID } | { readonly kind: 'public'; readonly cid: CID };
+/** `chk`: a private file; `dir`: a private directory (an encrypted manifest); `public`: a UnixFS file or directory. */
+export type Capability =
+  | { readonly kind: 'chk'; readonly key: Uint8Array; readonly cid: CID }
+  | { readonly kind: 'dir'; readonly key: Uint8Array; readonly cid: CID }
+  | { readonly kind: 'public'; readonly cid: CID };
 
 /** Reads NODEDIR/private/convergence (base32 of 32 bytes), creating it on first use (mode 0600). */
 export async function loadOrCreateConvergenceSecret(nodeDir: string): Promise<Uint8Array> {
@@ -40,13 +45,16 @@ export async function hashFile(path: string, options: AbortOptions = {}): Promis
   return hash.digest();
 }
 
-/** The convergent key: HMAC-SHA256(secret, "veil-chk-v1" || SHA-256(plaintext)). */
-export function convergentKey(secret: Uint8Array, plaintextSha256: Uint8Array): Uint8Array {
-  return createHmac('sha256', secret).update('veil-chk-v1').update(plaintextSha256).digest();
+/**
+ * The convergent key: HMAC-SHA256(secret, label || SHA-256(plaintext)); label "veil-chk-v1" for files,
+ * "veil-dir-v1" for directory manifests (a file whose bytes equal a manifest still gets another key).
+ */
+export function convergentKey(secret: Uint8Array, plaintextSha256: Uint8Array, label: 'veil-chk-v1' | 'veil-dir-v1' = 'veil-chk-v1'): Uint8Array {
+  return createHmac('sha256', secret).update(label).update(plaintextSha256).digest();
 }
 
 /** AES-256-CTR over a byte stream (encryption and decryption are the same operation). */
-export async function* aesCtr(key: Uint8Array, source: AsyncIterable<Uint8Array>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+export async function* aesCtr(key: Uint8Array, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
   const cipher = createCipheriv('aes-256-ctr', key, ZERO_IV);
   for await (const chunk of source) {
     throwIfAborted(options.signal, 'encrypt');
@@ -80,21 +88,22 @@ export async function* decryptCtrAt(key: Uint8Array, offset: number, source: Asy
 }
 
 export function formatCapability(cap: Capability): string {
-  return cap.kind === 'chk' ? `veil:chk:${base32Encode(cap.key)}:${cap.cid.toString()}` : cap.cid.toString();
+  return cap.kind === 'public' ? cap.cid.toString() : `veil:${cap.kind}:${base32Encode(cap.key)}:${cap.cid.toString()}`;
 }
 
-/** Parses `veil:chk:KEY:CID`, `/ipfs/CID` or a bare CID. Throws VEIL_GRID_CAP_INVALID. */
+/** Parses `veil:chk:KEY:CID`, `veil:dir:KEY:CID`, `/ipfs/CID` or a bare CID. Throws VEIL_GRID_CAP_INVALID. */
 export function parseCapability(text: string): Capability {
   const t = text.trim();
   try {
-    if (t.startsWith('veil:chk:')) {
-      const [key = '', cid = '', ...rest] = t.slice('veil:chk:'.length).split(':');
+    for (const kind of ['chk', 'dir'] as const) {
+      if (!t.startsWith(`veil:${kind}:`)) continue;
+      const [key = '', cid = '', ...rest] = t.slice(`veil:${kind}:`.length).split(':');
       const bytes = base32Decode(key);
       if (!bytes || bytes.length !== 32 || rest.length > 0) throw new Error('bad key');
-      return { kind: 'chk', key: bytes, cid: parseCid(cid) };
+      return { kind, key: bytes, cid: parseCid(cid) };
     }
     return { kind: 'public', cid: parseCid(t.startsWith('/ipfs/') ? t.slice('/ipfs/'.length) : t) };
   } catch (err) {
-    throw new VeilError('VEIL_GRID_CAP_INVALID', `${quoteUntrusted(t)} is not a capability (veil:chk:KEY:CID) or a CID`, { cause: err });
+    throw new VeilError('VEIL_GRID_CAP_INVALID', `${quoteUntrusted(t)} is not a capability (veil:chk:KEY:CID, veil:dir:KEY:CID) or a CID`, { cause: err });
   }
 }

@@ -7,9 +7,11 @@
 import { request, type Agent } from 'undici';
 import { VeilError, abortError, isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONTENT_DEFAULTS, verifyBlock, type CID } from '../content/index.js';
+import { base32Encode } from '../core/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
-import { STORAGE_PATH_PREFIX } from './storage-server.js';
+import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER, STORAGE_PATH_PREFIX } from './storage-server.js';
 import { IPNS_RECORD_CONTENT_TYPE, MAX_RECORD_BYTES } from './record-server.js';
+import type { LeaseSecrets } from './lease-store.js';
 import type { ServiceAddress } from './service-address.js';
 
 export const STORAGE_CLIENT_DEFAULTS = Object.freeze({
@@ -23,6 +25,10 @@ export interface StorageClientOptions {
   /** Opens a stream to the server (the host and port are placeholders; the stream must reach the address's hints). */
   readonly open: StreamOpener;
   readonly requestTimeoutMs?: number | undefined;
+}
+
+function leaseHeaders(lease: LeaseSecrets): Record<string, string> {
+  return { [LEASE_RENEW_HEADER]: base32Encode(lease.renew), [LEASE_CANCEL_HEADER]: base32Encode(lease.cancel) };
 }
 
 export class StorageClient {
@@ -45,14 +51,20 @@ export class StorageClient {
     return `server ${this.address.keyHash.slice(0, 8)}`;
   }
 
-  async #send(method: 'GET' | 'PUT' | 'HEAD', path: string, body: Uint8Array | undefined, options: AbortOptions, contentType = 'application/octet-stream'): Promise<{ status: number; body: Buffer }> {
+  async #send(
+    method: 'GET' | 'PUT' | 'HEAD' | 'POST' | 'DELETE',
+    path: string,
+    body: Uint8Array | undefined,
+    options: AbortOptions,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; body: Buffer }> {
     const signal = withTimeout(options.signal, this.#timeoutMs);
     try {
       const res = await request(this.#base + path, {
         dispatcher: this.#agent,
         method,
         body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        headers: body === undefined ? undefined : { 'content-type': contentType },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/octet-stream' }), ...extraHeaders },
         signal,
       });
       const chunks: Buffer[] = [];
@@ -87,13 +99,50 @@ export class StorageClient {
       message = `HTTP ${status}`;
     }
     if (status === 403) return new VeilError('VEIL_GRID_UNAUTHORIZED', `${this.name} refused the swissnum: ${message}`);
+    if (code === 'VEIL_GRID_LEASE_NOT_FOUND' || code === 'VEIL_GRID_CONNECTION_BUDGET') return new VeilError(code, `${this.name}: ${message}`, { details: { status, serverCode: code } });
     return new VeilError('VEIL_GRID_SERVER_REFUSED', `${this.name} refused: ${message}`, { details: { status, serverCode: code } });
   }
 
-  /** Stores a block. Throws VEIL_GRID_UNAUTHORIZED, VEIL_GRID_SERVER_REFUSED, VEIL_PEER_KEY_MISMATCH, network codes. */
-  async put(cid: CID, bytes: Uint8Array, options: AbortOptions = {}): Promise<void> {
-    const res = await this.#send('PUT', `blocks/${cid.toString()}`, bytes, options);
-    if (res.status !== 200 && res.status !== 201) throw this.#refused(res.status, res.body);
+  /**
+   * Stores a block, with a lease when `options.lease` is given (the server adds or renews it before answering).
+   * A refusal for the connection's byte budget is retried once (the server closed that connection; the retry
+   * opens a new one). Throws VEIL_GRID_UNAUTHORIZED, VEIL_GRID_SERVER_REFUSED, VEIL_GRID_CONNECTION_BUDGET,
+   * VEIL_PEER_KEY_MISMATCH, network codes. Honours `signal`.
+   */
+  async put(cid: CID, bytes: Uint8Array, options: AbortOptions & { lease?: LeaseSecrets | undefined } = {}): Promise<void> {
+    const headers = options.lease ? leaseHeaders(options.lease) : {};
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#send('PUT', `blocks/${cid.toString()}`, bytes, options, headers);
+      if (res.status === 200 || res.status === 201) return;
+      const err = this.#refused(res.status, res.body);
+      if (attempt > 0 || !isVeilError(err, 'VEIL_GRID_CONNECTION_BUDGET')) throw err;
+    }
+  }
+
+  /**
+   * Adds a lease on a stored block or renews the one with the same renew secret; resolves with its expiry.
+   * Throws VEIL_GRID_LEASE_NOT_FOUND (no such block), the codes of put(). Honours `signal`.
+   */
+  async addLease(cid: CID, lease: LeaseSecrets, options: AbortOptions = {}): Promise<Date> {
+    const res = await this.#send('POST', `leases/${cid.toString()}`, undefined, options, leaseHeaders(lease));
+    if (res.status !== 200) throw this.#refused(res.status, res.body);
+    const parsed = JSON.parse(res.body.subarray(0, 4096).toString('utf8')) as { expiresAt?: unknown };
+    return new Date(typeof parsed.expiresAt === 'string' ? parsed.expiresAt : NaN);
+  }
+
+  /** Renews an existing lease only. Throws VEIL_GRID_LEASE_NOT_FOUND when none matches. Honours `signal`. */
+  async renewLease(cid: CID, renew: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    const res = await this.#send('POST', `leases/${cid.toString()}`, undefined, options, { [LEASE_RENEW_HEADER]: base32Encode(renew) });
+    if (res.status !== 200) throw this.#refused(res.status, res.body);
+  }
+
+  /**
+   * Cancels the lease matching `cancel`; the server deletes the block when no lease is left. Throws
+   * VEIL_GRID_LEASE_NOT_FOUND when none matches. Honours `signal`.
+   */
+  async cancelLease(cid: CID, cancel: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    const res = await this.#send('DELETE', `leases/${cid.toString()}`, undefined, options, { [LEASE_CANCEL_HEADER]: base32Encode(cancel) });
+    if (res.status !== 204) throw this.#refused(res.status, res.body);
   }
 
   /** Fetches and verifies a block; undefined when the server does not have it. VEIL_CONTENT_BLOCK_MISMATCH for lies. */
@@ -118,7 +167,7 @@ export class StorageClient {
    * true when stored (or already held), false when the server holds a newer record. Throws VEIL_GRID_*, network codes.
    */
   async putRecord(name: string, record: Uint8Array, options: AbortOptions = {}): Promise<boolean> {
-    const res = await this.#send('PUT', `names/${name}`, record, options, IPNS_RECORD_CONTENT_TYPE);
+    const res = await this.#send('PUT', `names/${name}`, record, options, { 'content-type': IPNS_RECORD_CONTENT_TYPE });
     if (res.status === 409) return false;
     if (res.status !== 200 && res.status !== 201) throw this.#refused(res.status, res.body);
     return true;

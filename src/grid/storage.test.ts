@@ -21,8 +21,15 @@ import { createStorageHandler } from './storage-server.js';
 import { StorageClient } from './storage-client.js';
 import { downloadCapability, uploadFile } from './transfer.js';
 import { parseCapability } from './convergent.js';
+import { LeaseStore } from './lease-store.js';
+import { leaseSecretsFor } from './lease-secrets.js';
+import { capabilityBlocks, walkLeases } from './lease-walk.js';
+import { gridBlockGetter } from './transfer.js';
+import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER } from './storage-server.js';
+import { base32Encode } from '../core/index.js';
 
 interface TestServer {
+  leases: LeaseStore;
   server: PeerStreamServer;
   listener: HttpListener;
   store: FsBlockstore;
@@ -35,12 +42,13 @@ let root: string;
 const servers: TestServer[] = [];
 const clients: StorageClient[] = [];
 
-async function startServer(name: string): Promise<TestServer> {
+async function startServer(name: string, connectionMaxBytes?: number): Promise<TestServer> {
   const id = generateTlsIdentity();
   const store = await FsBlockstore.open(join(root, name));
+  const leases = await LeaseStore.open(join(root, `${name}-leases`));
   const swissnum = newSwissnum();
   const free = { bytes: 1e12 };
-  const storage = createStorageHandler({ blockstore: store, swissnum, version: 'test', reservedSpaceBytes: 1_000_000, freeBytes: async () => free.bytes, maxRequestBytes: 300_000 });
+  const storage = createStorageHandler({ blockstore: store, leases, connectionMaxBytes, swissnum, version: 'test', reservedSpaceBytes: 1_000_000, freeBytes: async () => free.bytes, maxRequestBytes: 300_000 });
   const server = createPeerStreamServer({
     keyPem: id.keyPem,
     certPem: id.certPem,
@@ -51,7 +59,7 @@ async function startServer(name: string): Promise<TestServer> {
   });
   const listener = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
   const port = listener.target.kind === 'tcp' ? listener.target.port : 0;
-  const t = { server, listener, store, free, port, address: { keyHash: id.keyHash, hints: [{ kind: 'tcp' as const, host: '127.0.0.1', port }], swissnum } };
+  const t = { leases, server, listener, store, free, port, address: { keyHash: id.keyHash, hints: [{ kind: 'tcp' as const, host: '127.0.0.1', port }], swissnum } };
   servers.push(t);
   return t;
 }
@@ -209,5 +217,151 @@ describe('upload and download', () => {
     assert.ok(r.cid.equals(expected.cid));
     assert.equal(r.capability, expected.cid.toString());
     assert.ok((await collect(downloadCapability(parseCapability(r.capability), [pinnedWrong, ok]))).equals(plain));
+  });
+});
+
+/** A pinned-TLS undici agent with ONE connection, to see per-connection behaviour. */
+function singleConnectionAgent(t: TestServer): Agent {
+  return new Agent({ connections: 1, connect: (_o, cb) => void loopback(t.port)('', 0, {}).then((s) => startPinnedTls(s, t.address.keyHash)).then((s) => cb(null, s as never), (e: Error) => cb(e, null)) });
+}
+
+describe('leases over pinned HTTPS', () => {
+  it('an upload stores a lease per block; renew, cancel and the block deleted with its last lease', async () => {
+    const t = await startServer('lease-a');
+    const c = clientFor(t);
+    const leaseSecret = randomBytes(32);
+    const file = join(root, 'lease-file.bin');
+    writeFileSync(file, randomBytes(700_000));
+    const r = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32), leaseSecret });
+    // The same file again: the server holds it, so every block gets its lease by POST and no block is re-sent.
+    let puts = 0;
+    const realPut = c.put.bind(c);
+    c.put = async (...args) => {
+      puts++;
+      return realPut(...args);
+    };
+    const again = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32), leaseSecret });
+    assert.notEqual(again.capability, r.capability, 'another convergence secret: other blocks');
+    const puts1 = puts;
+    await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: Buffer.alloc(32, 7), leaseSecret });
+    const puts2 = puts;
+    await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: Buffer.alloc(32, 7), leaseSecret });
+    assert.equal(puts1, again.blocks);
+    assert.equal(puts2 - puts1, again.blocks, 'a new file: every block sent');
+    assert.equal(puts - puts2, 0, 'a file the server holds: leases only');
+    c.put = realPut;
+    const cids = await capabilityBlocks(parseCapability(r.capability), gridBlockGetter([c]));
+    assert.equal(cids.length, r.blocks);
+    for (const cid of cids) assert.equal((await t.leases.read(cid)).length, 1, 'one lease per stored block');
+
+    const secretsFor = leaseSecretsFor(leaseSecret, t.address.keyHash, r.cid);
+    const first = cids.find((cid) => cid.code === CODEC.raw); // a leaf: the walks below still find it
+    await c.renewLease(first!, secretsFor(first!).renew);
+    await assert.rejects(c.renewLease(first!, randomBytes(32)), (e) => isVeilError(e, 'VEIL_GRID_LEASE_NOT_FOUND'));
+    await assert.rejects(c.cancelLease(first!, randomBytes(32)), (e) => isVeilError(e, 'VEIL_GRID_LEASE_NOT_FOUND'));
+    // Another client's lease on the same block keeps it alive after ours is cancelled.
+    const other = { renew: randomBytes(32), cancel: randomBytes(32) };
+    const expires = await c.addLease(first!, other);
+    assert.ok(expires.getTime() > Date.now() + 30 * 86_400_000);
+    await c.cancelLease(first!, secretsFor(first!).cancel);
+    assert.equal(await c.has(first!), true);
+    await c.cancelLease(first!, other.cancel);
+    assert.equal(await c.has(first!), false, 'no lease left: the block is deleted');
+    await assert.rejects(c.addLease(first!, other), (e) => isVeilError(e, 'VEIL_GRID_LEASE_NOT_FOUND'), 'no lease on a block the server lacks');
+
+    // walkLeases: renew re-adds where missing (block present), cancel removes every block.
+    const renewed = await walkLeases('renew', parseCapability(r.capability), [c], gridBlockGetter([c]), leaseSecret);
+    assert.deepEqual(renewed.servers[c.name], { done: cids.length - 1, missing: 1 });
+    const cancelled = await walkLeases('cancel', parseCapability(r.capability), [c], gridBlockGetter([c]), leaseSecret);
+    assert.deepEqual(cancelled.servers[c.name], { done: cids.length - 1, missing: 1 });
+    for (const cid of cids) assert.equal(await t.store.has(cid), false, 'every block went with its last lease');
+    assert.equal(await count(t.store), 2 * again.blocks, 'the other uploads\' blocks stay');
+  });
+
+  it('refuses malformed or half lease headers with 400 and stores nothing', async () => {
+    const t = await startServer('lease-bad');
+    const agent = singleConnectionAgent(t);
+    try {
+      const bytes = randomBytes(100);
+      const url = `https://veil-peer/veil/v1/storage/${t.address.swissnum}/blocks/${cidFor(bytes, CODEC.raw)}`;
+      for (const headers of [{ [LEASE_RENEW_HEADER]: base32Encode(randomBytes(32)) }, { [LEASE_RENEW_HEADER]: 'x', [LEASE_CANCEL_HEADER]: 'y' }]) {
+        const res = await request(url, { dispatcher: agent, method: 'PUT', body: bytes, headers });
+        assert.equal(res.statusCode, 400);
+        assert.equal(((await res.body.json()) as { code: string }).code, 'VEIL_INPUT_INVALID');
+      }
+      assert.equal(await count(t.store), 0);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('per-connection byte budget', () => {
+  it('past connection.max_bytes a PUT gets 429 VEIL_GRID_CONNECTION_BUDGET, nothing stored, the connection closed', async () => {
+    const t = await startServer('budget', 250_000);
+    const agent = singleConnectionAgent(t);
+    const blocks = [randomBytes(100_000), randomBytes(100_000), randomBytes(100_000)];
+    const put = (bytes: Buffer) => request(`https://veil-peer/veil/v1/storage/${t.address.swissnum}/blocks/${cidFor(bytes, CODEC.raw)}`, { dispatcher: agent, method: 'PUT', body: bytes });
+    try {
+      for (const bytes of blocks.slice(0, 2)) {
+        const ok = await put(bytes);
+        await ok.body.dump();
+        assert.equal(ok.statusCode, 201);
+      }
+      const refused = await put(blocks[2]!);
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.headers['connection'], 'close');
+      assert.equal(((await refused.body.json()) as { code: string }).code, 'VEIL_GRID_CONNECTION_BUDGET');
+      assert.equal(await count(t.store), 2, 'the refused block is not stored');
+      // The storage client, one request at a time on one connection, hits the budget on the third block and
+      // retries once on a new connection (a new budget).
+      const c = clientFor(t);
+      for (const bytes of blocks) await c.put(cidFor(bytes, CODEC.raw), bytes);
+      assert.equal(await count(t.store), 3);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('storage routes', () => {
+  it('a route from another file gets its first path segment and the rest; unknown kinds get 404; a wrong swissnum never reaches it', async () => {
+    const id = generateTlsIdentity();
+    const swissnum = newSwissnum();
+    const seen: string[] = [];
+    const storage = createStorageHandler({
+      blockstore: new MemoryBlockstore(),
+      swissnum,
+      version: 'test',
+      reservedSpaceBytes: 0,
+      freeBytes: async () => 1e12,
+      routes: {
+        ipns: async (req, res, rest) => {
+          seen.push(`${req.method} ${rest}`);
+          res.writeHead(200, { 'content-length': 2 }).end('ok');
+        },
+      },
+    });
+    const server = createPeerStreamServer({ keyPem: id.keyPem, certPem: id.certPem, tlsHandler: (req, res) => void (storage(req, res) || res.writeHead(404).end()), plainHandler: (_q, res) => res.writeHead(404).end() });
+    const listener = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
+    const port = listener.target.kind === 'tcp' ? listener.target.port : 0;
+    const t = { port, address: { keyHash: id.keyHash, hints: [], swissnum } } as unknown as TestServer;
+    const agent = singleConnectionAgent(t);
+    try {
+      const get = async (path: string, swiss = swissnum): Promise<number> => {
+        const res = await request(`https://veil-peer/veil/v1/storage/${swiss}/${path}`, { dispatcher: agent });
+        await res.body.dump();
+        return res.statusCode;
+      };
+      assert.equal(await get('ipns/k51abc/extra'), 200);
+      assert.equal(await get('ipns/'), 200);
+      assert.equal(await get('nothing/here'), 404);
+      assert.equal(await get('ipns/k51abc', newSwissnum()), 403);
+      assert.deepEqual(seen, ['GET k51abc/extra', 'GET ']);
+    } finally {
+      await agent.close();
+      await listener.close();
+      await server.close();
+    }
   });
 });

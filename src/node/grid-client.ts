@@ -8,16 +8,24 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { Scope, VeilError, isVeilError, raceAbort, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
+import { Scope, VeilError, isVeilError, raceAbort, report, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, type NodeConfig } from '../config/index.js';
 import type { Router } from '../net/index.js';
+import { statEntry } from '../content/index.js';
 import {
   StorageClient,
   downloadCapability,
+  downloadTree,
+  gridBlockGetter,
+  listCapability,
   loadOrCreateConvergenceSecret,
+  loadOrCreateLeaseSecret,
   parseCapability,
   parseServiceAddress,
   uploadFile,
+  walkLeases,
+  type LeaseWalkResult,
+  type Listing,
   type ServiceAddress,
   type UploadResult,
 } from '../grid/index.js';
@@ -93,7 +101,7 @@ export async function publishRecordToGrid(nodeDir: string, name: string, record:
   return result;
 }
 
-/** Uploads a file; resolves with its capability. Throws VEIL_GRID_*, VEIL_ROUTE_*, VEIL_PEER_KEY_MISMATCH. */
+/** Uploads a file or a directory (private: veil:chk:/veil:dir:; public: a Kubo CID); resolves with its capability. Throws VEIL_GRID_*, VEIL_ROUTE_*, VEIL_PEER_KEY_MISMATCH. */
 export async function putFile(nodeDir: string, path: string, options: GridCommandOptions & { isPublic: boolean }): Promise<UploadResult> {
   await using scope = new Scope();
   const { config, clients } = await openGrid(nodeDir, options, scope);
@@ -103,25 +111,36 @@ export async function putFile(nodeDir: string, path: string, options: GridComman
     sharesTotal: config.client.sharesTotal,
     isPublic: options.isPublic,
     convergenceSecret: options.isPublic ? undefined : await loadOrCreateConvergenceSecret(nodeDir),
+    leaseSecret: await loadOrCreateLeaseSecret(nodeDir),
     signal: options.signal,
     onProgress: options.onProgress,
   });
 }
 
 /**
- * Downloads a capability (or public CID) to `outPath` (written to a temp name, renamed when complete), or to
- * `out` when given a stream. Every block is verified. Resolves with the number of bytes written.
+ * Downloads a capability (or public CID). A file goes to `target.path` (written to a temp name, renamed when
+ * complete) or to `target.stream`; a directory needs a path (the tree is written there, downloadTree). Every
+ * block is verified. Reports `grid:download` { bytesDone, bytesTotal }. Resolves with the file bytes written.
+ * Throws VEIL_INPUT_INVALID (a directory without a path), VEIL_GRID_*.
  */
 export async function getFile(nodeDir: string, capText: string, target: { path: string } | { stream: NodeJS.WritableStream }, options: GridCommandOptions): Promise<number> {
   const cap = parseCapability(capText);
   await using scope = new Scope();
   const { clients } = await openGrid(nodeDir, options, scope);
+  const getter = gridBlockGetter(clients);
+  const root = cap.kind === 'dir' ? undefined : await statEntry(cap.cid, getter, options);
+  if (cap.kind === 'dir' || root?.kind === 'directory') {
+    if (!('path' in target)) throw new VeilError('VEIL_INPUT_INVALID', 'the capability names a directory: give -o PATH to write the tree to', { hint: 'veil get CAP -o DIR (or `veil ls CAP` to list it)' });
+    return await downloadTree(cap, getter, target.path, options);
+  }
+  const bytesTotal = root?.size;
   const temp = 'path' in target ? `${target.path}.veil-partial` : undefined;
   const out = temp ? createWriteStream(temp, { mode: 0o600 }) : (target as { stream: NodeJS.WritableStream }).stream;
   let bytes = 0;
   try {
-    for await (const chunk of downloadCapability(cap, clients, options)) {
+    for await (const chunk of downloadCapability(cap, getter, options)) {
       bytes += chunk.length;
+      report(options, 'grid:download', { bytesDone: bytes, bytesTotal });
       if (!out.write(chunk)) await raceAbort(once(out, 'drain'), options.signal, 'write output');
     }
     if (temp && 'path' in target) {
@@ -136,4 +155,23 @@ export async function getFile(nodeDir: string, capText: string, target: { path: 
     throw err;
   }
   return bytes;
+}
+
+/** What a capability names (`veil ls`): a directory's entries or a file's size. Throws VEIL_GRID_*. */
+export async function listCap(nodeDir: string, capText: string, options: GridCommandOptions): Promise<Listing> {
+  const cap = parseCapability(capText);
+  await using scope = new Scope();
+  const { clients } = await openGrid(nodeDir, options, scope);
+  return await listCapability(cap, gridBlockGetter(clients), options);
+}
+
+/**
+ * Renews or cancels this node's leases on every block of a capability, at every server (`veil lease`).
+ * Per-server failures are in the result. Throws VEIL_GRID_BLOCK_UNAVAILABLE when the blocks cannot be found.
+ */
+export async function leaseCap(nodeDir: string, action: 'renew' | 'cancel', capText: string, options: GridCommandOptions): Promise<LeaseWalkResult> {
+  const cap = parseCapability(capText);
+  await using scope = new Scope();
+  const { clients } = await openGrid(nodeDir, options, scope);
+  return await walkLeases(action, cap, clients, gridBlockGetter(clients), await loadOrCreateLeaseSecret(nodeDir), options);
 }

@@ -45,7 +45,7 @@ export { runDoctor, DOCTOR_DEFAULTS } from './doctor.js';
 export type { DoctorReport, DoctorOptions } from './doctor.js';
 export type { DoctorCheck, CheckStatus } from './doctor-checks.js';
 // The grid from the command line (issue #4): put/get through storage servers given by service address.
-export { putFile, getFile, publishRecordToGrid } from './grid-client.js';
+export { putFile, getFile, listCap, leaseCap, publishRecordToGrid } from './grid-client.js';
 export { GridRecordStore, ipnsRecordPolicy } from './grid-records.js';
 export type { GridPutResult } from './grid-records.js';
 export type { GridCommandOptions } from './grid-client.js';

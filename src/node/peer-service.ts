@@ -4,7 +4,9 @@
  * node's long-term TLS key (NODEDIR/private/node-tls.*; clients pin its KEYHASH); plain HTTP is answered only for
  * the public identity `GET /veil/v1/node` (used by `veil ping`). With `[storage] enabled = true` the storage
  * server (src/grid) is served under /veil/v1/storage/<SWISSNUM>/, and its service address is written to
- * NODEDIR/private/storage.furl. TODO(#4): the introducer is served here too.
+ * NODEDIR/private/storage.furl; its leases live under NODEDIR/leases, and with `[storage] expire.enabled = true` a
+ * lease crawler (owned here, stopped by close()) deletes blocks without a live lease. TODO(#4): the introducer is
+ * served here too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,10 +18,11 @@ import { createPeerStreamServer, type HttpListener, type HttpListenTarget } from
 import { FsBlockstore } from '../content/index.js';
 import { FsRecordStore } from '../names/index.js';
 import { ipnsRecordPolicy } from './grid-records.js';
-import { createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
+import { LeaseCrawler, LeaseStore, createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
 
 const log = logger('veil:node:peer');
 export const STORAGE_DIR = 'storage';
+export const LEASES_DIR = 'leases';
 export const STORAGE_SWISSNUM_FILE = 'private/storage.swissnum';
 export const STORAGE_FURL_FILE = 'private/storage.furl';
 /** IPNS records the storage server keeps for other nodes (apart from the node's own NODEDIR/names). */
@@ -30,6 +33,8 @@ export interface PeerService extends Closable {
   readonly keyHash: string;
   /** The storage server's service address, when storage is enabled and the node has connection hints. */
   readonly storageFurl: string | undefined;
+  /** The lease crawler, with `[storage] expire.enabled = true` (started; close() stops it). */
+  readonly leaseCrawler: LeaseCrawler | undefined;
   /** Listens on a tub listener endpoint. Throws VEIL_LISTEN_FAILED; honours `signal`. */
   listen(target: HttpListenTarget, options?: AbortOptions): Promise<HttpListener>;
   /** Serves an accepted stream (I2P). */
@@ -65,11 +70,25 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
   const identity = await loadOrCreateTlsIdentity(config.nodeDir);
   let storage: StorageHandler | undefined;
   let storageFurl: string | undefined;
+  let crawler: LeaseCrawler | undefined;
   if (config.storage.enabled) {
     const blockstore = await FsBlockstore.open(join(config.nodeDir, STORAGE_DIR));
+    const leases = await LeaseStore.open(join(config.nodeDir, LEASES_DIR));
     const swissnum = await loadOrCreateSwissnum(config.nodeDir);
     const records = { policy: ipnsRecordPolicy(), store: new FsRecordStore(config.nodeDir, STORAGE_NAMES_DIR) };
-    storage = createStorageHandler({ blockstore, swissnum, version, reservedSpaceBytes: config.storage.reservedSpaceBytes, records });
+    storage = createStorageHandler({
+      blockstore,
+      leases,
+      swissnum,
+      version,
+      reservedSpaceBytes: config.storage.reservedSpaceBytes,
+      connectionMaxBytes: config.storage.connectionMaxBytes,
+      records,
+    });
+    if (config.storage.expireEnabled) {
+      crawler = new LeaseCrawler({ blockstore, leases, policy: config.storage.expire });
+      crawler.start();
+    }
     const hints = ownHints(config);
     if (hints.length > 0) {
       storageFurl = formatServiceAddress({ keyHash: identity.keyHash, hints, swissnum });
@@ -94,8 +113,12 @@ export async function createPeerService(config: NodeConfig, version: string): Pr
   return {
     keyHash: identity.keyHash,
     storageFurl,
+    leaseCrawler: crawler,
     listen: (target, options) => server.listen(target, options),
     accept: (stream) => server.accept(stream),
-    close: () => server.close(),
+    close: async () => {
+      await crawler?.close();
+      await server.close();
+    },
   };
 }

@@ -2,16 +2,19 @@
  * The grid over the private Tor network (issue #4): an onion-only storage server (`--listen=tor --hide-ip`) and a
  * `--hide-ip` client, both real `veil` processes. The client puts a few-MB file (private, convergent) and gets it
  * back byte-identical through the server's onion service over pinned HTTPS; a pinned-key mismatch and a wrong
- * swissnum are refused and store nothing; a public upload gives Kubo's CID.
+ * swissnum are refused and store nothing; a public upload gives Kubo's CID. Then a private directory: put,
+ * `veil ls`, `veil get -o` of the tree, and its leases renewed and cancelled (cancel deletes its blocks); the put
+ * and the renewal run under strace and reach nothing but the client's tor.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
 import { veil, VeilRun } from './cli-helpers.js';
+import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { generateTlsIdentity, newSwissnum, parseServiceAddress, formatServiceAddress } from '../../src/grid/index.js';
 import { MemoryBlockstore, importFile } from '../../src/content/index.js';
 
@@ -21,6 +24,8 @@ assert.ok(clientA && clientB, 'the private network needs two clients');
 
 let root: string;
 let server: VeilRun | undefined;
+/** Set by the first test, used by the second. */
+let shared: { furl: string; clientDir: string; storageDir: string } | undefined;
 
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'veil-grid-tor-'));
@@ -103,4 +108,56 @@ test('onion-only storage server and a hide-ip client: put and get a file; wrong 
   const pub = await veil(['put', small, '--public', '--server', furl, '-d', clientDir], { timeoutMs: 180_000 });
   assert.equal(pub.code, 0, pub.stderr);
   assert.equal(pub.stdout.trim(), expected.cid.toString());
+  shared = { furl, clientDir, storageDir };
+});
+
+test('a private directory over Tor: put, ls, get the tree; leases renewed, then cancelled (its blocks deleted)', async () => {
+  assert.ok(shared, 'the first test set up the server');
+  const { furl, clientDir, storageDir } = shared;
+  const tree = join(root, 'tree');
+  mkdirSync(join(tree, 'sub'), { recursive: true });
+  const files = new Map([
+    ['one.bin', randomBytes(400_000)],
+    ['sub/two.txt', Buffer.from(`two ${randomBytes(8).toString('hex')}\n`)],
+  ]);
+  for (const [rel, bytes] of files) writeFileSync(join(tree, rel), bytes);
+  const before = storedBlocks(storageDir);
+
+  // Under strace: the hide-ip client only talks to its tor (control and SOCKS ports), never to anything else.
+  const put = await veil(['put', tree, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000, strace: true });
+  assert.equal(put.code, 0, `${put.stdout}\n${put.stderr}`);
+  const result = JSON.parse(put.stdout) as { capability: string; blocks: number; type: string };
+  assert.match(result.capability, /^veil:dir:[a-z2-7]{52}:b[a-z2-7]+$/);
+  assert.equal(result.type, 'directory');
+  assert.equal(storedBlocks(storageDir), before + result.blocks);
+  const leaseFiles = readdirSync(join(shared.storageDir, '..', 'leases'), { recursive: true }).map(String).filter((f) => f.endsWith('.leases'));
+  assert.ok(leaseFiles.length >= result.blocks, 'every stored block has a lease file');
+
+  const ls = await veil(['ls', result.capability, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 180_000 });
+  assert.equal(ls.code, 0, ls.stderr);
+  const listing = JSON.parse(ls.stdout) as { type: string; entries: { name: string; type: string; size: number; cap: string }[] };
+  assert.deepEqual(listing.entries.map((e) => [e.name, e.type, e.size]), [['one.bin', 'file', 400_000], ['sub', 'directory', files.get('sub/two.txt')!.length]]);
+  assert.match(listing.entries[0]!.cap, /^veil:chk:/);
+
+  const out = join(root, 'tree-back');
+  const get = await veil(['get', result.capability, '--server', furl, '-o', out, '-d', clientDir], { timeoutMs: 300_000 });
+  assert.equal(get.code, 0, get.stderr);
+  for (const [rel, bytes] of files) assert.ok(readFileSync(join(out, rel)).equals(bytes), rel);
+  assert.match(get.stderr, /downloading .*\(100%\)/, 'plain progress lines when stderr is not a terminal');
+
+  const renew = await veil(['lease', 'renew', result.capability, '--server', furl, '-d', clientDir, '--json'], { timeoutMs: 300_000, strace: true });
+  assert.equal(renew.code, 0, renew.stderr);
+  const torPorts = new Set([clientB!.socksPort, clientB!.controlPort]);
+  const allowed = (a: AuditedAddress): boolean => a.family === 'unix' || (a.family === 'inet' && a.host === '127.0.0.1' && torPorts.has(a.port));
+  const leaks = findLeaks([...put.addresses, ...renew.addresses], allowed);
+  assert.deepEqual(leaks.map((a) => a.line), [], 'put and lease renew connect only to the client\'s tor');
+  assert.ok(put.addresses.some((a) => a.family === 'inet' && a.port === clientB!.socksPort), 'the upload went through the SOCKS port');
+  const renewed = JSON.parse(renew.stdout) as { blocks: number; servers: Record<string, { done: number; missing: number }> };
+  assert.equal(renewed.blocks, result.blocks);
+  assert.deepEqual(Object.values(renewed.servers), [{ done: result.blocks, missing: 0 }]);
+
+  const cancel = await veil(['lease', 'cancel', result.capability, '--server', furl, '-d', clientDir], { timeoutMs: 300_000 });
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.match(cancel.stdout, new RegExp(`: ${result.blocks} cancelled, 0 missing`));
+  assert.equal(storedBlocks(storageDir), before, 'the directory\'s blocks went with their last lease');
 });

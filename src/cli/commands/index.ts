@@ -13,7 +13,8 @@ import { catCommand } from './cat.js';
 import { carCommand } from './car.js';
 import { nameCommand } from './name.js';
 import { keyCommand } from './key.js';
-import { getCommand, putCommand } from './put.js';
+import { getCommand, lsCommand, putCommand } from './put.js';
+import { leaseCommand } from './lease.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, lsCommand, leaseCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];

@@ -39,7 +39,22 @@ export const GRID_CODES = codeTable({
   },
   VEIL_GRID_CAP_INVALID: {
     category: 'input',
-    summary: 'A capability is neither veil:chk:KEY:CID nor a CID.',
+    summary: 'A capability is neither veil:chk:KEY:CID, veil:dir:KEY:CID nor a CID.',
     hint: 'copy the whole capability printed by `veil put`',
+  },
+  VEIL_GRID_LEASE_NOT_FOUND: {
+    category: 'peer',
+    summary: 'A storage server holds no lease on a block that matches the renew or cancel secret given (or no such block).',
+    hint: 'the lease may have expired and the block been deleted: upload the file again with `veil put`',
+  },
+  VEIL_GRID_CONNECTION_BUDGET: {
+    category: 'peer',
+    summary: 'A storage server refused an upload: the connection used up its byte budget ([storage] connection.max_bytes); nothing was stored.',
+    hint: 'retry (a new connection gets a new budget); server operators can raise [storage] connection.max_bytes',
+  },
+  VEIL_GRID_DIRECTORY_INVALID: {
+    category: 'peer',
+    summary: 'A private directory (veil:dir:KEY:CID) decrypted to something that is not a valid directory manifest.',
+    hint: 'check that the capability was copied whole; if it was, the directory was written by an incompatible program',
   },
 });
