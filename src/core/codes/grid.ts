@@ -42,4 +42,29 @@ export const GRID_CODES = codeTable({
     summary: 'A capability is neither veil:chk:KEY:CID nor a CID.',
     hint: 'copy the whole capability printed by `veil put`',
   },
+  VEIL_GRID_ANNOUNCEMENT_INVALID: {
+    category: 'peer',
+    summary: 'A server announcement is malformed: not JSON of the expected shape, too large, or a field out of range (nickname, fURL, version, sizes).',
+    hint: 'the server or introducer runs an incompatible or broken Veil; the message names the field; ask its operator',
+  },
+  VEIL_GRID_ANNOUNCEMENT_SIGNATURE: {
+    category: 'peer',
+    summary: 'A server announcement\'s Ed25519 signature does not verify under the server key it names (signed by another key, or altered on the way); it was not stored or used.',
+    hint: 'the announcement was signed by the wrong key or changed by the introducer; the server must sign with its own NODEDIR/private/node-tls.key',
+  },
+  VEIL_GRID_ANNOUNCEMENT_KEY_MISMATCH: {
+    category: 'peer',
+    summary: 'A server announcement\'s key does not hash to the KEYHASH of the storage fURL it announces; it was not stored or used.',
+    hint: 'a server can only announce its own fURL: check that storage.furl and node-tls.key come from the same node directory',
+  },
+  VEIL_GRID_ANNOUNCEMENT_STALE: {
+    category: 'peer',
+    summary: 'The introducer already holds a newer announcement (higher seq) from this server; the older one was ignored.',
+    hint: 'nothing to do if the server announces again; otherwise check that the server\'s clock did not go back',
+  },
+  VEIL_GRID_INTRODUCER_REFUSED: {
+    category: 'peer',
+    summary: 'The introducer refused or failed a request (wrong swissnum, too many servers, server error) or answered something that is not an introducer\'s answer.',
+    hint: 'check [client] introducer.furl against the introducer\'s NODEDIR/private/introducer.furl; the message gives the introducer\'s reason',
+  },
 });
