@@ -177,6 +177,8 @@ export class Announcer implements Closable {
   readonly #options: AnnouncerOptions;
   readonly #stop = new AbortController();
   #wake: AbortController | undefined;
+  /** update() was called while an announcement was in flight: announce again without waiting. */
+  #isUpdatePending = false;
   #loop: Promise<void> | undefined;
   /** Whether the last announcement was accepted, and when (ms since the epoch). */
   lastAccepted: number | undefined;
@@ -193,6 +195,7 @@ export class Announcer implements Closable {
 
   /** Announce again now (the server's address or capacity changed). */
   update(): void {
+    this.#isUpdatePending = true;
     this.#wake?.abort();
   }
 
@@ -201,6 +204,7 @@ export class Announcer implements Closable {
     let failures = 0;
     while (!signal.aborted) {
       let waitMs: number;
+      this.#isUpdatePending = false;
       try {
         await this.#options.client.announce(await this.#options.sign(), { signal });
         if (failures > 0 || this.lastAccepted === undefined) log.info('announced to the introducer');
@@ -217,6 +221,7 @@ export class Announcer implements Closable {
         log_('announcing to the introducer failed:', sensitive(this.lastError));
         waitMs = backoffMs(failures);
       }
+      if (this.#isUpdatePending) continue;
       const wake = (this.#wake = new AbortController());
       try {
         await delay(waitMs, { signal: anySignal([signal, wake.signal]) });
