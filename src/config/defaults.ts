@@ -77,6 +77,12 @@ export const CONFIG_KEYS = {
     enabled: { default: 'false', doc: 'true: offer storage to other nodes (Tahoe defaults to true; Veil asks you to opt in).' },
     reserved_space: { default: '1G', doc: 'Free disk space to keep: a number with optional K/M/G/T (x1000) or Ki/Mi/Gi/Ti (x1024) and B.' },
   },
+  introducer: {
+    enabled: {
+      default: 'false',
+      doc: 'true: this node is the grid\'s introducer (create-introducer sets it): it keeps the servers\' signed announcements and writes NODEDIR/private/introducer.furl.',
+    },
+  },
   gateway: {
     'fetch.public': { default: 'false', doc: 'true: the gateway may fetch content this grid does not hold from public IPFS peers.' },
     'dnslink.resolver': { default: '', doc: 'DNS-over-HTTPS URL used for DNSLink (https://...); empty: DNSLink names are not resolved.' },

@@ -104,6 +104,11 @@ export interface StorageSection {
   readonly reservedSpaceBytes: number;
 }
 
+export interface IntroducerSection {
+  /** This node serves the introducer (issue #4 §2). */
+  readonly enabled: boolean;
+}
+
 export interface GatewaySection {
   readonly fetchPublic: boolean;
   /** DNS-over-HTTPS URL for DNSLink, or undefined (DNSLink names are not resolved). */
@@ -126,6 +131,7 @@ export interface NodeConfig {
   readonly i2p: I2pSection;
   readonly client: ClientSection;
   readonly storage: StorageSection;
+  readonly introducer: IntroducerSection;
   readonly gateway: GatewaySection;
   readonly testnet: TestnetSection;
   readonly connectionHandlers: ConnectionHandlers;

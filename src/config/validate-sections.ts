@@ -1,5 +1,5 @@
 /**
- * Validation of [client], [storage], [gateway] and [testnet].
+ * Validation of [client], [storage], [introducer], [gateway] and [testnet].
  */
 import { quoteUntrusted } from '../core/index.js';
 import { MAX_SHARES } from './defaults.js';
@@ -7,7 +7,7 @@ import { parseFurl } from './hints.js';
 import { isLoopbackHost } from './endpoint.js';
 import { valueError } from './problems.js';
 import type { ConfigReader } from './reader.js';
-import type { ClientSection, GatewaySection, StorageSection, TestnetSection } from './types.js';
+import type { ClientSection, GatewaySection, IntroducerSection, StorageSection, TestnetSection } from './types.js';
 import { parseInteger, parseSize } from './values.js';
 
 export function validateClient(r: ConfigReader): ClientSection {
@@ -24,6 +24,10 @@ export function validateClient(r: ConfigReader): ClientSection {
 
 export function validateStorage(r: ConfigReader): StorageSection {
   return { enabled: r.bool('storage', 'enabled'), reservedSpaceBytes: r.parse('storage', 'reserved_space', parseSize, 0) };
+}
+
+export function validateIntroducer(r: ConfigReader): IntroducerSection {
+  return { enabled: r.bool('introducer', 'enabled') };
 }
 
 /** A DoH URL: https://, or http:// to a loopback host (a resolver on a private test network). */

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { createClientCommand, createNodeCommand } from './create-node.js';
+import { createClientCommand, createIntroducerCommand, createNodeCommand } from './create-node.js';
 import { doctorCommand } from './doctor.js';
 import { onionCommand } from './onion.js';
 import { demoCommand } from './demo.js';
@@ -16,4 +16,4 @@ import { keyCommand } from './key.js';
 import { getCommand, putCommand } from './put.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, createIntroducerCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];

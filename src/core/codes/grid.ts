@@ -25,7 +25,7 @@ export const GRID_CODES = codeTable({
   VEIL_GRID_NO_SERVERS: {
     category: 'config',
     summary: 'Fewer storage servers are known than [client] shares.happy requires.',
-    hint: 'give more servers with --server FURL, or lower [client] shares.happy in veil.cfg',
+    hint: 'give more servers with --server FURL, start more storage servers announcing to the introducer, or lower [client] shares.happy in veil.cfg',
   },
   VEIL_GRID_NOT_HAPPY: {
     category: 'network',
