@@ -56,7 +56,9 @@ async function created(args: string[]): Promise<void> {
   assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
 }
 
-test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put/get, tampered copy, stopped server, forged announcement', async () => {
+test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put/get, tampered copy, stopped server, forged announcement', async (t) => {
+  const t0 = Date.now();
+  const phase = (name: string): void => t.diagnostic(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const controlA = `--tor-control-port=tcp:127.0.0.1:${torA!.controlPort}`;
   const controlB = `--tor-control-port=tcp:127.0.0.1:${torB!.controlPort}`;
   const introDir = join(root, 'introducer');
@@ -82,6 +84,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
     writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8').replace(/^\[client\]$/m, '[client]\nshares.needed = 1\nshares.happy = 3\nshares.total = 3'));
   }
 
+  phase('created');
   const intro = start(introDir);
   await intro.ready();
   assert.match(intro.stdout, new RegExp(`introducer fURL: ${introFurl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
@@ -91,10 +94,12 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   const keyHashes = furls.map((f) => parseServiceAddress(f).keyHash);
   for (const f of furls) assert.deepEqual(parseServiceAddress(f).hints.map((h) => h.kind), ['tor']);
 
+  phase('servers ready');
   // The servers' announcements reach the introducer through its onion service.
   const introStatus = await waitForStatus(introDir, (s) => s['grid']?.introducer?.announcements === 3, 300_000);
   assert.equal(introStatus['grid'].introducer.furl, introFurl);
 
+  phase('announced');
   // A running client node learns the three servers and reaches each through Tor, each with its own circuit.
   const client2 = start(clientDirs[1]!);
   await client2.ready();
@@ -111,6 +116,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   assert.match(text.stdout, /introducer subscription: connected; 3 storage server\(s\) known/);
   assert.match(text.stdout, /storage server "storage-1" \([a-z2-7]{8}\): Connected to tor:[a-z2-7]{56}\.onion:3457 via tor/);
 
+  phase('client status');
   // 20 MB from the first client, without --server: the servers come from the introducer.
   const plain = randomBytes(20 * 1024 * 1024);
   const file = join(root, 'file.bin');
@@ -121,11 +127,13 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   assert.equal(result.servers, 3);
   for (const dir of serverDirs) assert.equal(blockFiles(join(dir, 'storage')).length, result.blocks, `${dir} holds a full copy`);
 
+  phase('put 20 MB');
   const out = join(root, 'back.bin');
   const get1 = await veil(['get', result.capability, '-o', out, '-d', clientDirs[1]!], { timeoutMs: 900_000 });
   assert.equal(get1.code, 0, `${get1.stdout}\n${get1.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'byte-identical from the second client');
 
+  phase('get 1');
   // Downloads ask servers in the introducer's order: tamper with every block of the first one.
   const order = (st['grid'].servers as { keyHash: string }[]).map((s) => keyHashes.indexOf(s.keyHash));
   const first = order[0]!;
@@ -140,6 +148,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   assert.equal(get2.code, 0, `${get2.stdout}\n${get2.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'tampered copies are not used');
 
+  phase('get 2 (tampered)');
   // Stop the second server in that order: the first is tampered, the third still has a good copy.
   const second = order[1]!;
   assert.equal(await servers[second]!.stop(), 0, servers[second]!.stderr);
@@ -148,6 +157,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   assert.equal(get3.code, 0, `${get3.stdout}\n${get3.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'still downloads with a server stopped and another tampered');
 
+  phase('get 3 (stopped)');
   // An announcement signed by the wrong key, sent to the introducer through Tor: refused, nothing stored.
   const dialer = createTorDialer({ socks: { kind: 'tcp', host: '127.0.0.1', port: torB!.socksPort } });
   const introHint = introAddress.hints[0]!;
