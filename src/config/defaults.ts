@@ -89,6 +89,12 @@ export const CONFIG_KEYS = {
     'expire.override_lease_duration': { default: '', doc: 'With expire.mode = age: use this duration (e.g. 60 days) instead of each lease\'s own; empty: the lease\'s own.' },
     'expire.cutoff_date': { default: '', doc: 'With expire.mode = cutoff-date: leases last renewed before this UTC date (YYYY-MM-DD) have expired.' },
   },
+  introducer: {
+    enabled: {
+      default: 'false',
+      doc: 'true: this node is the grid\'s introducer (create-introducer sets it): it keeps the servers\' signed announcements and writes NODEDIR/private/introducer.furl.',
+    },
+  },
   gateway: {
     'fetch.public': {
       default: '',

@@ -15,7 +15,7 @@ import { ConfigReader } from './reader.js';
 import type { NodeConfig } from './types.js';
 import { validateI2p, validateTor } from './validate-daemons.js';
 import { checkTubUsers, computeConnectionHandlers, validateConnections, validateNode } from './validate-node.js';
-import { validateClient, validateGateway, validateStorage, validateTestnet } from './validate-sections.js';
+import { validateClient, validateGateway, validateIntroducer, validateStorage, validateTestnet } from './validate-sections.js';
 
 export interface ParseNodeConfigOptions {
   /** The node directory: relative paths resolve against it. */
@@ -53,9 +53,10 @@ export function parseNodeConfig(text: string, options: ParseNodeConfigOptions): 
   const tcp = validateConnections(r, tor);
   const client = validateClient(r);
   const storage = validateStorage(r);
+  const introducer = validateIntroducer(r);
   const gateway = validateGateway(r);
   const testnet = validateTestnet(r);
-  checkTubUsers(r, node, storage.enabled, tor, i2p);
+  checkTubUsers(r, node, storage.enabled, tor, i2p, introducer.enabled);
   if (!problems.isEmpty) throw invalidConfigError(file, sortProblems(problems.items));
   const leaks = findIpLeaks(r, { node, tcp, tor, i2p });
   if (leaks.length > 0) throw ipLeakError(file, leaks);
@@ -67,6 +68,7 @@ export function parseNodeConfig(text: string, options: ParseNodeConfigOptions): 
     i2p,
     client,
     storage,
+    introducer,
     gateway,
     testnet,
     connectionHandlers: computeConnectionHandlers(r, tcp, tor, i2p),

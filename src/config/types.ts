@@ -116,6 +116,11 @@ export interface StorageSection {
   readonly expire: ExpirePolicy;
 }
 
+export interface IntroducerSection {
+  /** This node serves the introducer (issue #4 §2). */
+  readonly enabled: boolean;
+}
+
 export interface GatewaySection {
   /** `[gateway] fetch.public`: trustless gateway base URLs (https://, or http:// to loopback), possibly none. */
   readonly fetchPublic: readonly string[];
@@ -141,6 +146,7 @@ export interface NodeConfig {
   readonly i2p: I2pSection;
   readonly client: ClientSection;
   readonly storage: StorageSection;
+  readonly introducer: IntroducerSection;
   readonly gateway: GatewaySection;
   readonly testnet: TestnetSection;
   readonly connectionHandlers: ConnectionHandlers;

@@ -79,9 +79,12 @@ export function validateConnections(r: ConfigReader, tor: TorSection): TcpHandle
 }
 
 /** L5 and L6: what needs the tub listening, and what listen:tor / listen:i2p need. */
-export function checkTubUsers(r: ConfigReader, node: NodeSection, storageEnabled: boolean, tor: TorSection, i2p: I2pSection): void {
+export function checkTubUsers(r: ConfigReader, node: NodeSection, storageEnabled: boolean, tor: TorSection, i2p: I2pSection, introducerEnabled = false): void {
   if (storageEnabled && node.tubPort.kind === 'disabled') {
     r.problem('storage', 'enabled', 'storage is enabled, but the tub is not listening (tub.port = disabled)');
+  }
+  if (introducerEnabled && node.tubPort.kind === 'disabled') {
+    r.problem('introducer', 'enabled', 'this node is the introducer, but the tub is not listening (tub.port = disabled)');
   }
   if (node.tubPort.kind !== 'listeners') return;
   for (const l of node.tubPort.listeners) {

@@ -1,5 +1,5 @@
 /**
- * Validation of [client], [storage], [gateway] and [testnet].
+ * Validation of [client], [storage], [introducer], [gateway] and [testnet].
  */
 import { quoteUntrusted } from '../core/index.js';
 import { MAX_SHARES } from './defaults.js';
@@ -7,7 +7,7 @@ import { parseFurl } from './hints.js';
 import { isLoopbackHost } from './endpoint.js';
 import { valueError } from './problems.js';
 import type { ConfigReader } from './reader.js';
-import type { ClientSection, GatewaySection, StorageSection, TestnetSection } from './types.js';
+import type { ClientSection, GatewaySection, IntroducerSection, StorageSection, TestnetSection } from './types.js';
 import { parseDate, parseDuration, parseInteger, parseSize } from './values.js';
 
 export function validateClient(r: ConfigReader): ClientSection {
@@ -44,6 +44,10 @@ export function validateStorage(r: ConfigReader): StorageSection {
     expireEnabled: r.bool('storage', 'expire.enabled'),
     expire: mode === 'cutoff-date' ? { mode, cutoffMs: cutoffMs ?? 0 } : { mode: 'age', overrideLeaseDurationMs },
   };
+}
+
+export function validateIntroducer(r: ConfigReader): IntroducerSection {
+  return { enabled: r.bool('introducer', 'enabled') };
 }
 
 /** Service addresses separated by commas or spaces (a comma inside an address separates its hints). */

@@ -1,6 +1,7 @@
 /**
  * src/grid: the grid of issue #4 — service addresses (pb://KEYHASH@HINTS/SWISSNUM), the node's TLS identity,
- * the storage server, storage clients, convergent encryption and uploads/downloads. Never opens a socket:
+ * the storage server, storage clients, convergent encryption and uploads/downloads, signed announcements and
+ * the introducer (server and client). Never opens a socket:
  * streams come from the router through src/net (pinned TLS); servers are fed streams by the node's listeners.
  */
 export { generateTlsIdentity, loadOrCreateTlsIdentity, keyHashOf, selfSignedCertificate, TLS_KEY_FILE, TLS_CERT_FILE } from './tls-identity.js';
@@ -30,3 +31,9 @@ export { listCapability, downloadTree, readManifest } from './directory-transfer
 export type { ListedEntry, Listing, DownloadTreeOptions } from './directory-transfer.js';
 export { capabilityBlocks, walkLeases } from './lease-walk.js';
 export type { LeaseWalkResult } from './lease-walk.js';
+export { signAnnouncement, verifyAnnouncement, parseAnnouncement, nextSeq, keyHashOfRawEd25519, ANNOUNCEMENT_LIMITS, ANNOUNCEMENT_CONTEXT } from './announcement.js';
+export type { AnnouncementFields, SignedAnnouncement, VerifiedAnnouncement } from './announcement.js';
+export { openIntroducerServer, INTRODUCER_PATH_PREFIX, INTRODUCER_SERVER_DEFAULTS } from './introducer-server.js';
+export type { IntroducerServer, IntroducerServerOptions } from './introducer-server.js';
+export { IntroducerClient, Announcer, IntroducerSubscription, applyAnnouncements, INTRODUCER_CLIENT_DEFAULTS } from './introducer-client.js';
+export type { IntroducerClientOptions, AnnouncementList, AnnouncerOptions, SubscriptionOptions } from './introducer-client.js';

@@ -101,3 +101,20 @@ test('Veil never writes a config it would refuse: --hide-ip with --listen=tcp is
   refuses({ kind: 'node', listen: 'tcp', hostname: 'h', hideIp: true }, /--hide-ip cannot be used with --listen=tcp/);
   refuses({ kind: 'node', listen: 'tcp', hideIp: true }, /--listen=tcp requires --hostname=/);
 });
+
+test('create-introducer: [introducer] enabled = true, no [client] or [storage]; it must listen (L5)', () => {
+  const plan = planCreateNode({ kind: 'introducer', listen: 'tcp', hostname: 'intro.example' });
+  assert.equal(plan.values.introducer?.enabled, true);
+  assert.equal(plan.values.client, undefined);
+  assert.equal(plan.values.storage, undefined);
+  const cfg = parseNodeConfig(formatNodeConfig({ ...plan.values, node: { ...plan.values.node, 'tub.port': 'tcp:3457', 'tub.location': 'tcp:intro.example:3457' } }), { nodeDir: '/nodedir' });
+  assert.equal(cfg.introducer.enabled, true);
+  assert.equal(cfg.storage.enabled, false);
+  refuses({ kind: 'introducer', listen: 'none' }, /an introducer must listen/);
+  refuses({ kind: 'introducer', listen: 'tcp', hostname: 'x', introducer: 'pb://a@tcp:b:1/c' }, /does not take --introducer/);
+  // L5 in the configuration itself: an introducer whose tub does not listen is refused.
+  assert.throws(
+    () => parseNodeConfig('[node]\ntub.port = disabled\ntub.location = disabled\n[introducer]\nenabled = true\n', { nodeDir: '/nodedir' }),
+    (e: unknown) => isVeilError(e) && /introducer, but the tub is not listening/.test(e.message),
+  );
+});

@@ -128,6 +128,12 @@ export function planCreateNode(o: CreateNodeOptions): CreatePlan {
   if (o.kind !== 'introducer') {
     values.client = { 'introducer.furl': o.introducer };
     values.storage = { enabled: o.storage ?? (o.kind === 'node' && !has('none')) };
+  } else {
+    // L5: an introducer that does not listen would serve nobody.
+    if (has('none')) throw usage('an introducer must listen: --listen=none cannot be used with create-introducer', 'use --listen=tor (or i2p, or tcp with --hostname)');
+    if (o.introducer !== undefined) throw usage('create-introducer does not take --introducer: it is the introducer');
+    if (o.storage === true) throw usage('create-introducer does not offer storage');
+    values.introducer = { enabled: true };
   }
   const onion = has('tor') && !explicit ? { launch: o.torLaunch === true, controlPort: o.torControlPort } : undefined;
   if (has('tor') || o.torLaunch || o.torControlPort !== undefined) {

@@ -24,6 +24,7 @@ import { DEFAULT_EXTERNAL_PORT, ONION_KEY_FILE, planCreateNode, type CreateNodeO
 import { openTorAccess } from './tor-access.js';
 import { readTestnetJoin } from './testnet-join.js';
 import { createI2pDestination, type I2pDestinationKeys } from './i2p-access.js';
+import { writeIntroducerFurl } from './peer-service.js';
 
 const log = logger('veil:node:create');
 
@@ -47,6 +48,8 @@ export interface CreatedNode {
   readonly onionAddress: string | undefined;
   /** `ADDR.b32.i2p` of the node's destination, when it listens on I2P. */
   readonly i2pAddress: string | undefined;
+  /** create-introducer: the introducer's fURL (also in NODEDIR/private/introducer.furl). */
+  readonly introducerFurl?: string | undefined;
 }
 
 async function assertEmptyOrMissing(dir: string): Promise<boolean> {
@@ -190,8 +193,10 @@ export async function createNode(req: CreateNodeRequest): Promise<CreatedNode> {
     }
     const config = await writeNodeConfig(req.nodeDir, assemble(plan, parts, req.testnet), { signal: req.signal });
     await writeNodeFormat(req.nodeDir, { signal: req.signal });
+    // An introducer's fURL is known now (TLS key, swissnum, tub.location): it can be handed out before the first run.
+    const introducerFurl = plan.kind === 'introducer' ? await writeIntroducerFurl(config) : undefined;
     log.info('created node directory');
-    return { nodeDir: req.nodeDir, config, onionAddress, i2pAddress };
+    return { nodeDir: req.nodeDir, config, onionAddress, i2pAddress, introducerFurl };
   } catch (err) {
     if (wroteSomething) {
       // Remove what we made: the whole directory when we created it, else only its contents (it was empty).

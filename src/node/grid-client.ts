@@ -3,7 +3,8 @@
  * access per veil.cfg in-process, builds the same router `veil run` uses, and talks to each storage server given
  * by its service address. Each server gets its own Tor isolation token (the router's token for the server's
  * KEYHASH) and no client identity at all (no client certificate), so two servers cannot link the client by keys
- * or circuits. TODO(#4): learn servers from the introducer instead of --server.
+ * or circuits. Without --server the servers come from the introducer (`[client] introducer.furl`): one request
+ * for its current announcements, each verified here (signature and key binding) before its server is used.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { loadNodeConfig, type NodeConfig } from '../config/index.js';
 import type { Router } from '../net/index.js';
 import { statEntry } from '../content/index.js';
 import {
+  IntroducerClient,
   StorageClient,
   downloadCapability,
   downloadTree,
@@ -33,9 +35,10 @@ import { buildRouter } from './peer-client.js';
 import { GridRecordStore, type GridPutResult } from './grid-records.js';
 import { openTransports } from './transports.js';
 import { readTestnetJoin } from './testnet-join.js';
+import { introducerAddress } from './grid-membership.js';
 
 export interface GridCommandOptions extends AbortOptions, ProgressOptions {
-  /** Service addresses of storage servers (pb://KEYHASH@HINTS/SWISSNUM). */
+  /** Service addresses of storage servers (pb://KEYHASH@HINTS/SWISSNUM); none: ask the introducer. */
   readonly servers: readonly string[];
 }
 
@@ -59,22 +62,33 @@ function gridAddresses(config: NodeConfig, options: GridCommandOptions): Service
 async function openGrid(nodeDir: string, options: GridCommandOptions, scope: Scope): Promise<{ config: NodeConfig; clients: StorageClient[] }> {
   throwIfAborted(options.signal, 'open the grid');
   const config = await loadNodeConfig(nodeDir, { signal: options.signal });
-  const addresses = gridAddresses(config, options);
-  if (addresses.length === 0) {
-    throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers given', { hint: 'give each server with --server FURL (its NODEDIR/private/storage.furl), or list them in [client] storage.servers' });
+  let addresses = gridAddresses(config, options);
+  const introducer = addresses.length === 0 ? introducerAddress(config) : undefined;
+  if (addresses.length === 0 && !introducer) {
+    throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers given and no introducer configured', {
+      hint: 'give each server with --server FURL (its NODEDIR/private/storage.furl), list them in [client] storage.servers, or set [client] introducer.furl',
+    });
   }
   const kinds = new Set<'tor' | 'i2p'>();
   for (const a of addresses) for (const h of a.hints) if (h.kind === 'tor' || h.kind === 'i2p') kinds.add(h.kind);
   const join = await readTestnetJoin(config, options);
-  const { tor, i2p } = await openTransports(config, scope, { join, allowPublicNetwork: false, signal: options.signal, onlyFor: kinds });
+  // With the introducer the servers' hints are not known yet: open every transport the configuration allows.
+  const { tor, i2p } = await openTransports(config, scope, { join, allowPublicNetwork: false, signal: options.signal, onlyFor: introducer ? undefined : kinds });
   const router = buildRouter(config, tor, i2p);
+  if (introducer) {
+    const client = scope.adopt(new IntroducerClient(introducer, { open: async (_h, _p, o) => (await router.dialFirst(introducer.hints, { peerId: introducer.keyHash, signal: o.signal })).stream }));
+    const list = await client.list({ signal: options.signal });
+    addresses = list.announcements.map((a) => a.address);
+    report(options, 'grid:servers', { servers: addresses.length, refused: list.refused.length });
+    if (addresses.length === 0) throw new VeilError('VEIL_GRID_NO_SERVERS', 'the introducer knows no storage servers yet', { hint: 'start the storage servers (with [client] introducer.furl) and retry in a minute' });
+  }
   const clients = addresses.map((a) => storageClientFor(router, a));
   for (const c of clients) scope.defer(() => c.close());
   return { config, clients };
 }
 
 /**
- * Stores an IPNS record on the storage servers (`--server` and `[client] storage.servers`); each keeps it only if
+ * Stores an IPNS record on the storage servers (`--server` and `[client] storage.servers`, else the introducer's); each keeps it only if
  * it is newer than the one it holds. Resolves undefined when no server is given at all. Throws VEIL_GRID_NOT_HAPPY
  * when no server took it, VEIL_ROUTE_*, VEIL_ABORTED.
  */
@@ -87,7 +101,7 @@ export async function publishRecordToGrid(nodeDir: string, name: string, record:
     if (options.servers.length === 0 && isVeilError(err, 'VEIL_CONFIG_UNREADABLE')) return undefined;
     throw err;
   }
-  if (gridAddresses(config, options).length === 0) return undefined;
+  if (gridAddresses(config, options).length === 0 && !introducerAddress(config)) return undefined;
   await using scope = new Scope();
   const { clients } = await openGrid(nodeDir, options, scope);
   const store = new GridRecordStore(() => clients);

@@ -1,7 +1,8 @@
 /**
  * The composition root of a running node (`veil run`): reads and validates the configuration before any socket
  * opens, then starts, in order: Tor access (launched or connected, supervised), the peer listeners on tub.port,
- * the node's onion service (republished from its saved key), the router, and the web port (gateway and status).
+ * the node's onion service (republished from its saved key), the router, the grid membership (announcing to and
+ * subscribing at the introducer, grid-membership.ts), and the web port (gateway and status).
  * close() stops them in reverse order; every child process and socket is gone when it resolves.
  */
 import { readFileSync } from 'node:fs';
@@ -21,9 +22,10 @@ import { applySavedClientKeys } from './onion-client-keys.js';
 import { buildRouter } from './peer-client.js';
 import { createPeerService, sendJson } from './peer-service.js';
 import { publishOnionService, type PublishedOnion } from './onion-service.js';
-import { buildStatus, type NodeStatus } from './status.js';
+import { buildStatus, type GridStatus, type NodeStatus } from './status.js';
 import { addConfiguredServers, createFetchMissingBlock, openCapability } from './gateway-sources.js';
 import { GridRecordStore } from './grid-records.js';
+import { startGridMembership } from './grid-membership.js';
 import { readTestnetJoin, type TestnetJoin } from './testnet-join.js';
 
 const log = logger('veil:node');
@@ -42,7 +44,7 @@ export interface StartNodeOptions extends AbortOptions, ProgressOptions {
 export interface RunningNode {
   readonly config: NodeConfig;
   readonly router: Router;
-  /** Storage servers known now (introducer subscription). */
+  /** Storage servers known now (introducer subscription, grid-membership.ts). */
   readonly directory: ServerDirectory;
   /** URL of the web port (gateway and status), when enabled. */
   readonly webUrl: string | undefined;
@@ -139,12 +141,22 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     // The storage servers this node knows (filled by the introducer subscription, issue #4); read by the
     // gateway's missing-block fetches and IPNS lookups.
     const directory = scope.adopt(new ServerDirectory());
+    // [client] storage.servers first; with [client] introducer.furl the introducer adds (and removes) the rest.
     addConfiguredServers(directory, config, router);
+    // With [client] introducer.furl: announce this node's storage and fill the directory from the introducer.
+    const grid = scope.adopt(startGridMembership({ config, router, directory, announcement: peers.announcement }));
+    const gridStatus = (): GridStatus => ({
+      introducer: peers.introducer ? { furl: peers.introducerFurl, announcements: peers.introducer.list().length } : undefined,
+      storageFurl: peers.storageFurl,
+      announced: grid.announcer ? (grid.announcer.lastError ?? (grid.announcer.lastAccepted ? `accepted ${new Date(grid.announcer.lastAccepted).toISOString()}` : 'not yet')) : undefined,
+      subscription: grid.subscription ? (grid.subscription.lastError ?? (grid.subscription.lastUpdate ? 'connected' : 'connecting')) : undefined,
+      servers: directory.list().map((k) => ({ nickname: k.nickname ?? '', keyHash: k.keyHash, availableBytes: k.availableBytes })),
+    });
 
     // 5. Web port: gateway and status, on loopback by default.
     let webUrl: string | undefined;
     const status = (): NodeStatus =>
-      buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router });
+      buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router, grid: gridStatus(), connections: grid.connections() });
     if (config.node.webPort) {
       const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
       // /ipns/: local IPNS records, then the storage servers' (grid-records.ts), and DNSLink over DoH through the

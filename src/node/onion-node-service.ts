@@ -87,8 +87,8 @@ export interface RotatedNodeService {
 
 /**
  * Gives the node's own onion service a new key and address (`veil onion rotate --node-service`). The node
- * publishes the new address from its next start.
- * TODO(#4): re-announce the new tub.location to the introducer (the grid does not exist yet).
+ * publishes the new address from its next start; a storage node then writes its new storage.furl and announces
+ * it to the introducer with a higher seq, which replaces the old announcement at the introducer and its clients.
  * Throws VEIL_ONION_NODE_SERVICE_MISSING, VEIL_CONFIG_*.
  */
 export async function rotateNodeOnionService(nodeDir: string): Promise<RotatedNodeService> {

@@ -34,6 +34,21 @@ export interface NodeStatus {
   readonly handlers: Readonly<Record<string, string>>;
   /** Connections to peers: Tahoe's status words ("Connected to HINT via tor", "Trying to connect", …). */
   readonly connections: readonly { readonly peer: string; readonly status: string }[];
+  /** The grid (issue #4): what this node serves, announces and knows. */
+  readonly grid: GridStatus;
+}
+
+export interface GridStatus {
+  /** This node's introducer, when it is one: its fURL and how many servers it knows. */
+  readonly introducer: { readonly furl: string | undefined; readonly announcements: number } | undefined;
+  /** This node's storage fURL, when it offers storage. */
+  readonly storageFurl: string | undefined;
+  /** Its announcement to the introducer: "accepted …" or the last error; undefined when it does not announce. */
+  readonly announced: string | undefined;
+  /** The introducer subscription: "connected", the last error, or undefined without [client] introducer.furl. */
+  readonly subscription: string | undefined;
+  /** Storage servers known now (from verified announcements). */
+  readonly servers: readonly { readonly nickname: string; readonly keyHash: string; readonly availableBytes: number | undefined }[];
 }
 
 export interface StatusInputs {
@@ -47,6 +62,8 @@ export interface StatusInputs {
   readonly listeners: readonly HttpListener[];
   readonly webUrl: string | undefined;
   readonly router: Router;
+  readonly grid?: GridStatus | undefined;
+  readonly connections?: readonly { readonly peer: string; readonly status: string }[] | undefined;
 }
 
 export function buildStatus(i: StatusInputs): NodeStatus {
@@ -77,6 +94,7 @@ export function buildStatus(i: StatusInputs): NodeStatus {
     listeners: i.listeners.map((l) => l.url),
     webUrl: i.webUrl,
     handlers,
-    connections: [],
+    connections: i.connections ?? [],
+    grid: i.grid ?? { introducer: undefined, storageFurl: undefined, announced: undefined, subscription: undefined, servers: [] },
   };
 }

@@ -79,11 +79,14 @@ async function run(kind: NodeKind, ctx: CommandContext): Promise<number> {
     onProgress: progressPrinter(ctx.io),
   };
   const created = await createNode(req);
-  print(ctx.io.stdout, `Node created in ${created.nodeDir}`);
+  print(ctx.io.stdout, `${kind === 'introducer' ? 'Introducer' : 'Node'} created in ${created.nodeDir}`);
   if (created.onionAddress) print(ctx.io.stdout, `  onion service: ${created.onionAddress}`);
   if (created.i2pAddress) print(ctx.io.stdout, `  I2P destination: ${created.i2pAddress}`);
   if (!created.config.node.revealIpAddress) print(ctx.io.stdout, '  reveal-IP-address = false: the node refuses any setting that would reveal its IP');
-  print(ctx.io.stdout, ` Please set [client] introducer.furl = in veil.cfg if you did not give --introducer.\n Start it with: veil run ${created.nodeDir}`);
+  if (kind === 'introducer') {
+    if (created.introducerFurl) print(ctx.io.stdout, `  introducer fURL (also in ${created.nodeDir}/private/introducer.furl):\n  ${created.introducerFurl}`);
+    print(ctx.io.stdout, ` Give that fURL to servers and clients (--introducer=FURL). Start it with: veil run ${created.nodeDir}`);
+  } else print(ctx.io.stdout, ` Please set [client] introducer.furl = in veil.cfg if you did not give --introducer.\n Start it with: veil run ${created.nodeDir}`);
   return 0;
 }
 
@@ -105,4 +108,22 @@ export const createClientCommand: Command = {
   options: { ...COMMON_OPTIONS, listen: { type: 'string' }, port: { type: 'string' }, location: { type: 'string' }, hostname: { type: 'string' } },
   takesNodeDir: true,
   run: (ctx) => run('client', ctx),
+};
+
+const { introducer: _introducer, ...INTRODUCER_COMMON_OPTIONS } = COMMON_OPTIONS;
+const { 'no-storage': _noStorage, ...INTRODUCER_LISTEN_OPTIONS } = LISTEN_OPTIONS;
+
+export const createIntroducerCommand: Command = {
+  name: 'create-introducer',
+  summary: 'create an introducer node directory (storage servers announce to it, clients learn them from it)',
+  usage: 'create-introducer [NODEDIR] [--listen=tcp,tor,i2p] [--hide-ip] [--hostname=H] [--port=EP --location=HINTS] [options]',
+  help: `The introducer keeps the signed announcements of the grid's storage servers and passes them on to clients;
+it cannot forge or alter them (clients verify each one). Its fURL is written to NODEDIR/private/introducer.furl:
+give it to servers and clients with --introducer=FURL. It offers no storage.
+
+${COMMON_HELP.split('\n').filter((l) => !l.includes('--introducer=FURL')).join('\n')}
+${LISTEN_HELP.split('\n').filter((l) => !l.includes('--no-storage')).join('\n')}`,
+  options: { ...INTRODUCER_COMMON_OPTIONS, ...INTRODUCER_LISTEN_OPTIONS },
+  takesNodeDir: true,
+  run: (ctx) => run('introducer', ctx),
 };

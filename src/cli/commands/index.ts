@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { createClientCommand, createNodeCommand } from './create-node.js';
+import { createClientCommand, createIntroducerCommand, createNodeCommand } from './create-node.js';
 import { doctorCommand } from './doctor.js';
 import { onionCommand } from './onion.js';
 import { demoCommand } from './demo.js';
@@ -17,4 +17,4 @@ import { getCommand, lsCommand, putCommand } from './put.js';
 import { leaseCommand } from './lease.js';
 
 /** Every command, in the order `veil help` lists them. */
-export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, lsCommand, leaseCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [createNodeCommand, createClientCommand, createIntroducerCommand, runCommand, statusCommand, onionCommand, doctorCommand, pingCommand, putCommand, getCommand, lsCommand, leaseCommand, addCommand, catCommand, carCommand, nameCommand, keyCommand, testnetCommand, demoCommand, versionCommand];

@@ -17,7 +17,7 @@ export function progressFor(ctx: CommandContext): ReturnType<typeof transferProg
 export const putCommand: Command = {
   name: 'put',
   summary: 'upload a file or directory to storage servers and print its capability',
-  usage: 'put FILE|DIR --server FURL [--server FURL]... [--public] [-d NODEDIR] [--json]',
+  usage: 'put FILE|DIR [--server FURL]... [--public] [-d NODEDIR] [--json]',
   help: `By default content is private: a file is convergently encrypted with this node's secret
 (NODEDIR/private/convergence) and printed as a read capability veil:chk:KEY:CID; a directory becomes an
 encrypted manifest of its entries, veil:dir:KEY:CID. Servers only see ciphertext. --public stores plaintext
@@ -26,6 +26,8 @@ in directories. Every block goes to up to [client] shares.total servers with a l
 \`veil lease\`); the upload succeeds only when at least shares.happy distinct servers hold a full copy. Servers
 are reached through this node's router (veil.cfg): with reveal-IP-address = false only through Tor and I2P, one
 circuit per server. A progress bar is shown on a terminal (plain lines otherwise; none with --json or -q).
+Without --server or [client] storage.servers, the servers are those the introducer ([client] introducer.furl)
+announces: their signed announcements are verified here before any server is used.
   --server FURL   a storage server's service address (its NODEDIR/private/storage.furl); repeat for more
                   (the servers in [client] storage.servers are used too)`,
   options: { server: { type: 'string', multiple: true }, public: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -51,13 +53,14 @@ circuit per server. A progress bar is shown on a terminal (plain lines otherwise
 export const getCommand: Command = {
   name: 'get',
   summary: 'download a capability (or public CID), a file or a directory, verifying every block',
-  usage: 'get CAP|CID --server FURL [--server FURL]... [-o PATH] [-d NODEDIR]',
+  usage: 'get CAP|CID [--server FURL]... [-o PATH] [-d NODEDIR]',
   help: `Fetches each block from the first server that returns a copy matching its CID (a tampered or missing
 block is fetched from another server), decrypts private content, and writes a file to PATH (complete files
 only: written to PATH.veil-partial and renamed) or stdout. A directory (veil:dir: or a public UnixFS
 directory) needs -o PATH, which must not exist: the tree is written to PATH.veil-partial and renamed when
 complete. A progress bar is shown on a terminal when writing to PATH (none with -q).
-  --server FURL   a storage server's service address; repeat for more
+  --server FURL   a storage server's service address; repeat for more (default: [client] storage.servers,
+                  else the introducer's servers)
   -o PATH         write to PATH instead of stdout`,
   options: { server: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } },
   async run(ctx) {

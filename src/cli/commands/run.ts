@@ -17,6 +17,8 @@ setting that would reveal the IP address stops the node, naming the key and its 
       print(io.stdout, `Veil node running in ${nodeDir} (pid ${process.pid})`);
       if (node.onionAddress) print(io.stdout, `  onion service: ${node.onionAddress}`);
       if (node.webUrl) print(io.stdout, `  web port: ${node.webUrl}`);
+      const introducerFurl = node.status().grid.introducer?.furl;
+      if (introducerFurl) print(io.stdout, `  introducer fURL: ${introducerFurl}`);
       print(io.stdout, 'ready');
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();

@@ -19,6 +19,15 @@ export function formatStatus(s: NodeStatus): string {
   if (s.webUrl) lines.push(`  web port: ${s.webUrl}`);
   lines.push('  connection hints:');
   for (const [type, how] of Object.entries(s.handlers)) lines.push(`    ${type}: ${how}`);
+  const g = s.grid;
+  if (g) {
+    if (g.introducer) lines.push(`  introducer: serving, ${g.introducer.announcements} server(s) announced${g.introducer.furl ? `\n    fURL: ${g.introducer.furl}` : ''}`);
+    if (g.storageFurl) lines.push(`  storage: offered${g.announced ? `, announcement ${g.announced}` : ''}`);
+    if (g.subscription) {
+      lines.push(`  introducer subscription: ${g.subscription}; ${g.servers.length} storage server(s) known`);
+      for (const srv of g.servers) lines.push(`    "${srv.nickname}" ${srv.keyHash.slice(0, 8)}${srv.availableBytes === undefined ? '' : `, ${srv.availableBytes} bytes free`}`);
+    }
+  }
   if (s.connections.length > 0) {
     lines.push('  connections:');
     for (const c of s.connections) lines.push(`    ${c.peer}: ${c.status}`);

@@ -25,7 +25,7 @@ export const GRID_CODES = codeTable({
   VEIL_GRID_NO_SERVERS: {
     category: 'config',
     summary: 'Fewer storage servers are known than [client] shares.happy requires.',
-    hint: 'give more servers with --server FURL, or lower [client] shares.happy in veil.cfg',
+    hint: 'give more servers with --server FURL, start more storage servers announcing to the introducer, or lower [client] shares.happy in veil.cfg',
   },
   VEIL_GRID_NOT_HAPPY: {
     category: 'network',
@@ -56,5 +56,30 @@ export const GRID_CODES = codeTable({
     category: 'peer',
     summary: 'A private directory (veil:dir:KEY:CID) decrypted to something that is not a valid directory manifest.',
     hint: 'check that the capability was copied whole; if it was, the directory was written by an incompatible program',
+  },
+  VEIL_GRID_ANNOUNCEMENT_INVALID: {
+    category: 'peer',
+    summary: 'A server announcement is malformed: not JSON of the expected shape, too large, or a field out of range (nickname, fURL, version, sizes).',
+    hint: 'the server or introducer runs an incompatible or broken Veil; the message names the field; ask its operator',
+  },
+  VEIL_GRID_ANNOUNCEMENT_SIGNATURE: {
+    category: 'peer',
+    summary: 'A server announcement\'s Ed25519 signature does not verify under the server key it names (signed by another key, or altered on the way); it was not stored or used.',
+    hint: 'the announcement was signed by the wrong key or changed by the introducer; the server must sign with its own NODEDIR/private/node-tls.key',
+  },
+  VEIL_GRID_ANNOUNCEMENT_KEY_MISMATCH: {
+    category: 'peer',
+    summary: 'A server announcement\'s key does not hash to the KEYHASH of the storage fURL it announces; it was not stored or used.',
+    hint: 'a server can only announce its own fURL: check that storage.furl and node-tls.key come from the same node directory',
+  },
+  VEIL_GRID_ANNOUNCEMENT_STALE: {
+    category: 'peer',
+    summary: 'The introducer already holds a newer announcement (higher seq) from this server; the older one was ignored.',
+    hint: 'nothing to do if the server announces again; otherwise check that the server\'s clock did not go back',
+  },
+  VEIL_GRID_INTRODUCER_REFUSED: {
+    category: 'peer',
+    summary: 'The introducer refused or failed a request (wrong swissnum, too many servers, server error) or answered something that is not an introducer\'s answer.',
+    hint: 'check [client] introducer.furl against the introducer\'s NODEDIR/private/introducer.furl; the message gives the introducer\'s reason',
   },
 });
