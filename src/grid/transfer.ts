@@ -8,13 +8,18 @@
  */
 import { createReadStream } from 'node:fs';
 import { VeilError, isVeilError, logger, report, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
-import { MemoryBlockstore, importFile, readFile, type BlockGetter, type CID } from '../content/index.js';
+import { MemoryBlockstore, ReadAheadGetter, importFile, readFile, type BlockGetter, type CID } from '../content/index.js';
 import { aesCtr, convergentKey, decryptCtr, formatCapability, hashFile, type Capability } from './convergent.js';
 import type { StorageClient } from './storage-client.js';
 
 const log = logger('veil:grid:transfer');
 /** Blocks in flight per server during an upload. */
 const UPLOAD_CONCURRENCY = 4;
+/**
+ * Blocks a download fetches ahead of the reader (content/read-ahead.ts): twice a server's connections, so each
+ * connection has its next request queued. One 256 KiB block at a time gave 0.2 of curl's speed over Tor (bench).
+ */
+const DOWNLOAD_READ_AHEAD_BLOCKS = 8;
 
 export interface UploadOptions extends AbortOptions, ProgressOptions {
   readonly sharesHappy: number;
@@ -137,6 +142,11 @@ export function gridBlockGetter(servers: readonly StorageClient[]): BlockGetter 
 /** The plaintext of a capability, streamed; every block is verified against its CID. Honours `signal`. */
 export async function* downloadCapability(cap: Capability, servers: readonly StorageClient[], options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
   if (servers.length === 0) throw new VeilError('VEIL_GRID_NO_SERVERS', 'no storage servers are known to download from');
-  const content = readFile(cap.cid, gridBlockGetter(servers), options);
-  yield* cap.kind === 'chk' ? decryptCtr(cap.key, content, options) : content;
+  const blocks = new ReadAheadGetter(gridBlockGetter(servers), { windowBlocks: DOWNLOAD_READ_AHEAD_BLOCKS, signal: options.signal });
+  try {
+    const content = readFile(cap.cid, blocks, options);
+    yield* cap.kind === 'chk' ? decryptCtr(cap.key, content, options) : content;
+  } finally {
+    await blocks.close();
+  }
 }
