@@ -20,6 +20,8 @@ const UPLOAD_CONCURRENCY = 4;
  * connection has its next request queued. One 256 KiB block at a time gave 0.2 of curl's speed over Tor (bench).
  */
 const DOWNLOAD_READ_AHEAD_BLOCKS = 8;
+/** Rounds over the servers for one block when the failures include network errors. */
+const BLOCK_FETCH_PASSES = 2;
 
 export interface UploadOptions extends AbortOptions, ProgressOptions {
   readonly sharesHappy: number;
@@ -113,26 +115,36 @@ export async function uploadFile(path: string, servers: readonly StorageClient[]
   return { capability: formatCapability(capability), cid: capability.cid, bytes, blocks: blocks.size, servers: held, failures };
 }
 
-/** A BlockGetter over servers: the first verified copy wins; VEIL_GRID_BLOCK_UNAVAILABLE when none has one. */
+/**
+ * A BlockGetter over servers: the first verified copy wins; VEIL_GRID_BLOCK_UNAVAILABLE when none has one. When
+ * every server failed and a failure was a network one (a Tor stream reset, a timeout), the servers are asked once
+ * more: one dropped stream among the hundreds of a large download must not fail it.
+ */
 export function gridBlockGetter(servers: readonly StorageClient[]): BlockGetter {
   let preferred = 0;
   return {
     async get(cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
       const answers: string[] = [];
-      for (let i = 0; i < servers.length; i++) {
-        const index = (preferred + i) % servers.length;
-        const server = servers[index]!;
-        try {
-          const bytes = await server.get(cid, options);
-          if (bytes) {
-            preferred = index;
-            return bytes;
+      for (let pass = 0; pass < BLOCK_FETCH_PASSES; pass++) {
+        let networkFailure = false;
+        for (let i = 0; i < servers.length; i++) {
+          const index = (preferred + i) % servers.length;
+          const server = servers[index]!;
+          try {
+            const bytes = await server.get(cid, options);
+            if (bytes) {
+              preferred = index;
+              return bytes;
+            }
+            answers.push(`${server.name}: not found`);
+          } catch (err) {
+            if (isVeilError(err, 'VEIL_ABORTED')) throw err;
+            if (isVeilError(err) && err.category === 'network') networkFailure = true;
+            answers.push(`${server.name}: ${isVeilError(err) ? err.code : (err as Error).message}`);
           }
-          answers.push(`${server.name}: not found`);
-        } catch (err) {
-          if (isVeilError(err, 'VEIL_ABORTED')) throw err;
-          answers.push(`${server.name}: ${isVeilError(err) ? err.code : (err as Error).message}`);
         }
+        if (!networkFailure) break;
+        log.debug('network failures fetching a block; asking the servers again:', answers.join('; '));
       }
       throw new VeilError('VEIL_GRID_BLOCK_UNAVAILABLE', `no server returned a valid copy of a block (${answers.join('; ')})`, { details: { answers } });
     },
