@@ -3,7 +3,8 @@
 // (issue #8). Every figure is a ratio measured in this run, on the same data, on this machine. Benchmarks
 // report; they never fail on a missed target. Every process started here is stopped by PID at the end, on error
 // and on Ctrl-C. Options: --size MB (import file, default 1024), --transfer MB (default 50), --seconds S (wrk run,
-// default 10), --connections N (default 16), --rounds N (Tor transfers, default 3), --only import,gateway,tor.
+// default 10), --connections N (default 16), --rounds N (Tor transfers, default 3), --only import,gateway,tor,
+// --render FILE (print the table of an earlier run's JSON).
 import { cpus } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string', default: 'import,gateway,tor' },
+    render: { type: 'string' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -64,7 +66,7 @@ function render(r) {
     const rd = r.tor.readiness;
     rows.push(['onion ready', rd.floor.what, `${fmt(rd.floor.seconds, 2)} s`, '1.00 (floor)', '', '']);
     if (rd.onionshare?.seconds) rows.push(['onion ready', rd.onionshare.what, `${fmt(rd.onionshare.seconds, 2)} s`, fmt(rd.onionshare.seconds / rd.floor.seconds, 2), '', '']);
-    else rows.push(['onion ready', 'onionshare-cli', 'not run', rd.onionshare?.skipped ?? rd.onionshare?.error ?? '', '', '']);
+    else rows.push(['onion ready', 'onionshare-cli', rd.onionshare?.skipped ? 'not run' : 'failed', rd.onionshare?.skipped ?? (rd.onionshare?.error ? `${rd.onionshare.error.split(':')[0].slice(0, 80)} (JSON)` : ''), '', '']);
     rows.push(['onion ready', rd.veil.what, `${fmt(rd.veil.seconds, 2)} s`, fmt(rd.veilOverFloor, 2), '≤ OnionShare', rd.veilOverOnionshare === undefined ? '' : ok(rd.veilOverOnionshare <= 1)]);
     const t = r.tor.transfer;
     const mb = (t.sizeBytes / 1024 / 1024).toFixed(0);
@@ -83,6 +85,13 @@ function render(r) {
     rows.push(['footprint', '`veil run` → ready (client / node / storage), tor running', `${fmt(f.clientReadySeconds, 2)} s / ${fmt(f.nodeReadySeconds, 2)} s / ${fmt(f.storageReadySeconds, 2)} s`, '', '', '']);
   }
   return table(['section', 'what', 'result', 'ratio', 'target', ''], rows);
+}
+
+// --render FILE: print the table of an earlier run's JSON (for the README) and run nothing.
+if (values.render) {
+  const earlier = JSON.parse(readFileSync(values.render, 'utf8'));
+  process.stdout.write(`${render(earlier)}\n`);
+  process.exit(0);
 }
 
 const started = Date.now();
