@@ -62,7 +62,10 @@ export class Owned {
       if (m) return m;
       if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.stdout}\n${this.stderr}`.slice(0, 3000));
       if (Date.now() > deadline) throw new Error(`${this.name}: no ${re} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`.slice(0, 3000));
-      await Promise.race([once(this.child.stdout, 'data'), once(this.child.stderr, 'data'), this.exited, sleep(200)]);
+      // One AbortController per wait: the losing once() listeners are removed (no listener pile-up).
+      const ac = new AbortController();
+      await Promise.race([once(this.child.stdout, 'data', { signal: ac.signal }), once(this.child.stderr, 'data', { signal: ac.signal }), this.exited, sleep(200)]);
+      ac.abort();
     }
   }
   async stop(timeoutMs = 15_000) {
@@ -78,6 +81,12 @@ export class Owned {
     }
     return this.exited;
   }
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function sleep(ms) {
@@ -141,10 +150,13 @@ export async function wrk(url, { connections = 16, seconds = 10, threads = 1 } =
 }
 
 /** GET through a Tor SOCKS port with curl, body to /dev/null: { bytes, seconds }. */
-export async function curlTor(socksPort, url, { maxTimeS = 120, out = '/dev/null' } = {}) {
+/** With `isolation`, curl sends it as SOCKS user name: Tor then builds a new circuit (IsolateSOCKSAuth), as a new
+ *  `veil get` process does for its server. */
+export async function curlTor(socksPort, url, { maxTimeS = 120, out = '/dev/null', isolation } = {}) {
+  const auth = isolation ? ['--proxy-user', `${isolation}:x`] : [];
   const { stdout } = await run(
     'curl',
-    ['-sS', '--fail', '--max-time', String(maxTimeS), '--socks5-hostname', `127.0.0.1:${socksPort}`, '-o', out, '-w', '%{size_download} %{time_total}', url],
+    ['-sS', '--fail', '--max-time', String(maxTimeS), '--socks5-hostname', `127.0.0.1:${socksPort}`, ...auth, '-o', out, '-w', '%{size_download} %{time_total}', url],
     { timeoutMs: (maxTimeS + 10) * 1000 },
   );
   const [bytes, seconds] = stdout.trim().split(' ').map(Number);

@@ -20,5 +20,7 @@ export { CarFrameLimiter } from './car-limits.js';
 export type { CarLimits } from './car-limits.js';
 export { readThrough } from './read-through.js';
 export { BlockCache } from './block-cache.js';
+export { ReadAheadGetter } from './read-ahead.js';
+export type { ReadAheadOptions } from './read-ahead.js';
 export type { FetchMissingBlock } from './read-through.js';
 export type { CID } from 'multiformats/cid';
