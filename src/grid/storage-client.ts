@@ -4,7 +4,7 @@
  * address's connection hints with the server's own isolation token). The client presents no certificate and
  * keeps no identity: nothing links its requests to those it makes to other servers.
  */
-import { request, type Agent } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { VeilError, abortError, isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONTENT_DEFAULTS, verifyBlock, type CID } from '../content/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
@@ -26,7 +26,7 @@ export interface StorageClientOptions {
 
 export class StorageClient {
   readonly address: ServiceAddress;
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   readonly #base: string;
   readonly #timeoutMs: number;
   #closing: Promise<void> | undefined;

@@ -198,6 +198,25 @@ describe('upload and download', () => {
     assert.ok(back.equals(plain), 'byte-identical');
   });
 
+  it('an upload and a download reuse kept-alive connections: a few streams, not one per block (each is a Tor or I2P stream)', async () => {
+    const t = await startServer('reuse');
+    let opens = 0;
+    const open = loopback(t.port);
+    const counting: StreamOpener = async (host, port, options) => {
+      opens++;
+      return open(host, port, options);
+    };
+    const c = new StorageClient(t.address, { open: counting, requestTimeoutMs: 10_000 });
+    clients.push(c);
+    const r = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32) });
+    assert.ok(r.blocks >= 6, `the file should span several blocks (${r.blocks})`);
+    // One connection for the first HEAD (undici closes after a HEAD), then at most the client's pool.
+    assert.ok(opens <= 1 + 4, `${opens} streams opened for ${r.blocks} blocks`);
+    const before = opens;
+    assert.ok((await collect(downloadCapability(parseCapability(r.capability), [c]))).equals(plain));
+    assert.ok(opens - before <= 4, `${opens - before} more streams for the download`);
+  });
+
   it('public: Kubo default CIDs; fails with VEIL_GRID_NOT_HAPPY when fewer servers than happy hold a copy', async () => {
     const a = servers.find((s) => s.store.directory.endsWith('up-a'))!;
     const expected = await importFile(file, new MemoryBlockstore());

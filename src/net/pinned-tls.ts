@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { Agent } from 'undici';
+import { Pool } from 'undici';
 import { VeilError, abortError, withTimeout, type AbortOptions } from '../core/index.js';
 import { base32Encode } from '../core/base32.js';
 import { HTTP_CLIENT_DEFAULTS, type StreamOpener } from './http-over-dialer.js';
@@ -68,15 +68,22 @@ export interface PinnedAgentOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** Parallel connections to the one server (default 2). */
   readonly connections?: number | undefined;
+  /** The one origin requests use (default https://veil-peer); its host and port are only placeholders. */
+  readonly origin?: string | undefined;
 }
 
 /**
- * An undici Agent for `https://` URLs of one pinned grid server. The URL's host and port are handed to `open`
- * unresolved. The caller owns it: `await agent.close()`.
+ * An undici dispatcher for `https://` URLs of one pinned grid server: a Pool of at most `connections` kept-alive
+ * connections, each a stream from `open` (the URL's host and port are handed to it unresolved). The caller owns
+ * it: `await agent.close()`.
+ *
+ * A Pool, not an Agent: undici 7's Agent counts connects and disconnects per origin across the pools it replaces,
+ * so once one connection closes (undici closes after every HEAD) it closes each new pool after its first request
+ * and every request opened a new stream, i.e. a new Tor circuit stream or I2P stream and TLS handshake per block.
  */
-export function createPinnedAgent(options: PinnedAgentOptions): Agent {
+export function createPinnedAgent(options: PinnedAgentOptions): Pool {
   const connectTimeoutMs = options.connectTimeoutMs ?? HTTP_CLIENT_DEFAULTS.connectTimeoutMs;
-  return new Agent({
+  return new Pool(options.origin ?? 'https://veil-peer', {
     keepAliveTimeout: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
     connections: options.connections ?? 2,
     connect: (opts, callback) => {
