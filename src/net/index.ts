@@ -11,7 +11,7 @@ export type { TorDialer, TorDialerOptions, ResolveOptions } from './socks-dialer
 export { dialDirectDangerously, createDirectDialerDangerously } from './direct-dialer.js';
 export type { DirectDialOptions } from './direct-dialer.js';
 export { Router, decideRoute, dialRetryingOnions } from './router.js';
-export type { RouterPolicy, RouterDialers, RouteDecision, RoutedStream, RouterDialOptions, HintAttempt, Transport } from './router.js';
+export type { RouterPolicy, RouterDialers, RouteDecision, RoutedStream, RouterDialOptions, RouterObserver, HintAttempt, Transport } from './router.js';
 export { allocatePort } from './ports.js';
 export { listenHttp, createStreamHttpServer } from './listeners.js';
 export type { HttpListener, HttpListenTarget, StreamHttpServer } from './listeners.js';
@@ -22,4 +22,4 @@ export type { StreamOpener, DialerAgentOptions, HttpRequestOptions, HttpResponse
 export { createPinnedAgent, startPinnedTls, spkiKeyHash } from './pinned-tls.js';
 export type { PinnedAgentOptions } from './pinned-tls.js';
 export { createPeerStreamServer } from './peer-listeners.js';
-export type { PeerStreamServer, PeerStreamServerOptions } from './peer-listeners.js';
+export type { PeerStreamServer, PeerStreamServerOptions, PeerListenOptions } from './peer-listeners.js';

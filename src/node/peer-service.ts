@@ -10,9 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { logger, type AbortOptions, type Closable } from '../core/index.js';
+import { logger, type Closable } from '../core/index.js';
 import type { ConnectionHint, NodeConfig } from '../config/index.js';
-import { createPeerStreamServer, type HttpListener, type HttpListenTarget } from '../net/index.js';
+import { createPeerStreamServer, type HttpListener, type HttpListenTarget, type PeerListenOptions } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { createStorageHandler, formatServiceAddress, loadOrCreateTlsIdentity, newSwissnum, type StorageHandler } from '../grid/index.js';
 
@@ -27,7 +27,7 @@ export interface PeerService extends Closable {
   /** The storage server's service address, when storage is enabled and the node has connection hints. */
   readonly storageFurl: string | undefined;
   /** Listens on a tub listener endpoint. Throws VEIL_LISTEN_FAILED; honours `signal`. */
-  listen(target: HttpListenTarget, options?: AbortOptions): Promise<HttpListener>;
+  listen(target: HttpListenTarget, options?: PeerListenOptions): Promise<HttpListener>;
   /** Serves an accepted stream (I2P). */
   accept(stream: Duplex): void;
 }

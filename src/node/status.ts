@@ -8,6 +8,7 @@ import type { TorSupervisor } from './tor-supervisor.js';
 import type { PublishedOnion } from './onion-service.js';
 import type { I2pRuntime } from './i2p-runtime.js';
 import type { SavedOnionPublisher } from './onion-publisher.js';
+import type { ConnectionLog } from './connection-log.js';
 
 export interface NodeStatus {
   readonly version: string;
@@ -32,8 +33,11 @@ export interface NodeStatus {
   readonly webUrl: string | undefined;
   /** For each hint type: "via tor", "via i2p", "direct", or "not used: <reason>". */
   readonly handlers: Readonly<Record<string, string>>;
-  /** Connections to peers: Tahoe's status words ("Connected to HINT via tor", "Trying to connect", …). */
-  readonly connections: readonly { readonly peer: string; readonly status: string }[];
+  /**
+   * Connections with peers, most recent first, in Tahoe's status words: "Connected to HINT via tor", "Connected
+   * from i2p:ADDR.b32.i2p via i2p" (an accepted stream), "Could not connect to HINT via i2p: …".
+   */
+  readonly connections: readonly { readonly peer: string; readonly direction: 'inbound' | 'outbound'; readonly transport: string; readonly status: string }[];
 }
 
 export interface StatusInputs {
@@ -47,6 +51,7 @@ export interface StatusInputs {
   readonly listeners: readonly HttpListener[];
   readonly webUrl: string | undefined;
   readonly router: Router;
+  readonly connections?: ConnectionLog | undefined;
 }
 
 export function buildStatus(i: StatusInputs): NodeStatus {
@@ -77,6 +82,6 @@ export function buildStatus(i: StatusInputs): NodeStatus {
     listeners: i.listeners.map((l) => l.url),
     webUrl: i.webUrl,
     handlers,
-    connections: [],
+    connections: i.connections?.list() ?? [],
   };
 }
