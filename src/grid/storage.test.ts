@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -215,6 +215,31 @@ describe('upload and download', () => {
     const before = opens;
     assert.ok((await collect(downloadCapability(parseCapability(r.capability), [c]))).equals(plain));
     assert.ok(opens - before <= 4, `${opens - before} more streams for the download`);
+  });
+
+  it('a stream that closes before the TLS handshake is retried on a new one (I2P: RESULT=OK, then EOF)', async () => {
+    const t = await startServer('early-eof');
+    // A peer that accepts and hangs up at once, like the SAM bridge's stream to a destination not ready yet.
+    const hungUp = new Set<Socket>();
+    const hangup = createServer((s) => {
+      hungUp.add(s);
+      s.end();
+    });
+    await new Promise<void>((resolve) => hangup.listen(0, '127.0.0.1', resolve));
+    let opens = 0;
+    const flaky: StreamOpener = async (host, port, options) => {
+      opens++;
+      return loopback(opens === 1 ? (hangup.address() as AddressInfo).port : t.port)(host, port, options);
+    };
+    const c = new StorageClient(t.address, { open: flaky, requestTimeoutMs: 10_000 });
+    clients.push(c);
+    try {
+      assert.equal(await c.has(cidFor(new Uint8Array([1]), CODEC.raw)), false);
+      assert.equal(opens, 2);
+    } finally {
+      for (const s of hungUp) s.destroy();
+      await new Promise<void>((resolve) => hangup.close(() => resolve()));
+    }
   });
 
   it('public: Kubo default CIDs; fails with VEIL_GRID_NOT_HAPPY when fewer servers than happy hold a copy', async () => {

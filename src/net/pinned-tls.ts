@@ -61,6 +61,16 @@ export function startPinnedTls(stream: Duplex, keyHash: string, options: AbortOp
   });
 }
 
+/** Streams tried per connection when the previous one closed before the TLS handshake completed. */
+const HANDSHAKE_ATTEMPTS = 3;
+
+/** The peer (or the path to it) closed the stream during the handshake; nothing but a ClientHello was sent. */
+function isClosedBeforeHandshake(err: unknown): boolean {
+  if (!(err instanceof VeilError) || err.code !== 'VEIL_HTTP_REQUEST_FAILED') return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 export interface PinnedAgentOptions {
   readonly open: StreamOpener;
   /** The KEYHASH every connection's server key must have. */
@@ -92,9 +102,16 @@ export function createPinnedAgent(options: PinnedAgentOptions): Pool {
         if (opts.protocol !== 'https:') throw new VeilError('VEIL_INPUT_INVALID', 'grid requests are always https');
         const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
         const port = Number(opts.port || 443);
-        const stream = await options.open(host, port, { signal });
-        const tls = await startPinnedTls(stream, options.keyHash, { signal });
-        return tls as unknown as Socket;
+        // A stream that closes before the TLS handshake is retried on a new stream: an I2P stream may be
+        // accepted by the SAM bridge (RESULT=OK) and then end at once while the peer's lease set settles.
+        for (let attempt = 1; ; attempt++) {
+          const stream = await options.open(host, port, { signal });
+          try {
+            return (await startPinnedTls(stream, options.keyHash, { signal })) as unknown as Socket;
+          } catch (err) {
+            if (attempt >= HANDSHAKE_ATTEMPTS || !isClosedBeforeHandshake(err) || signal?.aborted) throw err;
+          }
+        }
       };
       run().then(
         (socket) => callback(null, socket),
