@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { VeilError, anySignal, delay, isVeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
-import { formatLocalEndpoint, type NodeConfig } from '../config/index.js';
+import { formatLocalEndpoint, type LocalEndpoint, type NodeConfig } from '../config/index.js';
 import { SamClient, type SamSession } from '../i2p/index.js';
 import type { Dialer, DialOptions } from '../net/index.js';
 import { samClientFor } from './i2p-access.js';
@@ -25,6 +25,10 @@ export type I2pState = 'starting' | 'ready' | 'reconnecting' | 'closed';
 export interface I2pRuntimeOptions extends AbortOptions, ProgressOptions {
   /** Tunnel options for SESSION CREATE; short tunnels for private test networks (I2P-TESTNET.md, problem 4). */
   readonly tunnelOptions?: Readonly<Record<string, string | number>> | undefined;
+  /** The SAM bridge of an i2pd the node launched ([i2p] launch = true), instead of sam.port. */
+  readonly samEndpoint?: LocalEndpoint | undefined;
+  /** PID of that i2pd (shown in status). */
+  readonly launchedPid?: number | undefined;
 }
 
 /** Reads an I2P destination key file (I2P base64). Throws VEIL_NODE_KEY_UNREADABLE. */
@@ -50,19 +54,22 @@ export class I2pRuntime implements Closable {
   readonly #loops = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
 
-  private constructor(config: NodeConfig, sam: SamClient, options: I2pRuntimeOptions) {
+  readonly #endpoint: LocalEndpoint;
+
+  private constructor(config: NodeConfig, sam: SamClient, endpoint: LocalEndpoint, options: I2pRuntimeOptions) {
     this.#config = config;
     this.#sam = sam;
+    this.#endpoint = endpoint;
     this.#options = options;
   }
 
   /** Creates the node's SAM session (throws if the bridge is unreachable). Honours `signal`. */
   static async start(config: NodeConfig, options: I2pRuntimeOptions = {}): Promise<I2pRuntime> {
-    const endpoint = config.i2p.samEndpoint;
+    const endpoint = options.samEndpoint ?? config.i2p.samEndpoint;
     if (!endpoint) {
       throw new VeilError('VEIL_NODE_I2P_UNAVAILABLE', 'no SAM bridge is configured', { hint: 'set [i2p] sam.port (e.g. tcp:127.0.0.1:7656)' });
     }
-    const rt = new I2pRuntime(config, samClientFor(endpoint), options);
+    const rt = new I2pRuntime(config, samClientFor(endpoint), endpoint, options);
     await rt.#createSession(options.signal);
     rt.#watch();
     return rt;
@@ -79,7 +86,11 @@ export class I2pRuntime implements Closable {
     return this.#session?.address;
   }
   get samEndpoint(): string {
-    return this.#config.i2p.samEndpoint ? formatLocalEndpoint(this.#config.i2p.samEndpoint) : '';
+    return formatLocalEndpoint(this.#endpoint);
+  }
+  /** PID of the i2pd this node launched, if it did. */
+  get launchedPid(): number | undefined {
+    return this.#options.launchedPid;
   }
 
   async #createSession(signal: AbortSignal | undefined): Promise<void> {

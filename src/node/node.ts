@@ -78,6 +78,11 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network',
     });
   }
+  if (config.i2p.launch && !join_ && options.allowPublicNetwork !== true) {
+    throw new VeilError('VEIL_NODE_PUBLIC_NETWORK_REFUSED', 'refusing to launch an i2pd that joins the public I2P network in this context', {
+      hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network with I2P',
+    });
+  }
   const version = packageVersion();
   const scope = new Scope();
   const started = Date.now();

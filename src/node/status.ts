@@ -25,7 +25,15 @@ export interface NodeStatus {
     readonly socks: string | undefined;
     readonly lastError: string | undefined;
   } | undefined;
-  readonly i2p: { readonly state: string; readonly address: string | undefined; readonly sam: string; readonly lastError: string | undefined } | undefined;
+  readonly i2p: {
+    readonly state: string;
+    readonly address: string | undefined;
+    readonly sam: string;
+    readonly launched: boolean;
+    /** PID of an i2pd this node launched. */
+    readonly pid: number | undefined;
+    readonly lastError: string | undefined;
+  } | undefined;
   readonly onionService: { readonly address: string; readonly state: string } | undefined;
   /** Services added with `veil onion add`, as the running node publishes them. */
   readonly savedOnionServices: readonly { readonly name: string; readonly address: string; readonly state: string }[];
@@ -76,7 +84,9 @@ export function buildStatus(i: StatusInputs): NodeStatus {
           lastError: i.tor.lastError,
         }
       : undefined,
-    i2p: i.i2p ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, lastError: i.i2p.lastError } : undefined,
+    i2p: i.i2p
+      ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, launched: i.i2p.launchedPid !== undefined, pid: i.i2p.launchedPid, lastError: i.i2p.lastError }
+      : undefined,
     onionService: i.onion ? { address: i.onion.address, state: i.onion.state } : undefined,
     savedOnionServices: (i.saved?.published() ?? []).map((p) => ({ name: p.name, address: `${p.serviceId}.onion`, state: String(p.state) })),
     listeners: i.listeners.map((l) => l.url),
