@@ -33,10 +33,12 @@ export class StorageClient {
 
   constructor(address: ServiceAddress, options: StorageClientOptions) {
     this.address = address;
-    this.#agent = createPinnedAgent({ open: options.open, keyHash: address.keyHash, connections: STORAGE_CLIENT_DEFAULTS.connections });
+    this.#timeoutMs = options.requestTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.requestTimeoutMs;
+    // Opening a connection (stream, TLS) may take as long as a request: a first I2P stream to a new session waits
+    // for lease sets, a first Tor circuit to an onion service for its descriptor.
+    this.#agent = createPinnedAgent({ open: options.open, keyHash: address.keyHash, connections: STORAGE_CLIENT_DEFAULTS.connections, connectTimeoutMs: this.#timeoutMs });
     // The host name is never resolved: the opener dials the hints. It only appears in the Host header.
     this.#base = `https://veil-peer${STORAGE_PATH_PREFIX}${address.swissnum}/`;
-    this.#timeoutMs = options.requestTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.requestTimeoutMs;
   }
 
   /** A short name for messages: the first characters of the key hash. */

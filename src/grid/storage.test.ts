@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'undici';
 import { isVeilError } from '../core/index.js';
-import { createPeerStreamServer, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
+import { createPeerStreamServer, createPinnedAgent, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
 import { FsBlockstore, MemoryBlockstore, cidFor, CODEC, importFile, type CID } from '../content/index.js';
 import { generateTlsIdentity } from './tls-identity.js';
 import { newSwissnum, type ServiceAddress } from './service-address.js';
@@ -239,6 +239,32 @@ describe('upload and download', () => {
     } finally {
       for (const s of hungUp) s.destroy();
       await new Promise<void>((resolve) => hangup.close(() => resolve()));
+    }
+  });
+
+  it('a stream whose TLS handshake stalls is given up after handshakeTimeoutMs and retried on a new one', async () => {
+    const t = await startServer('stalled');
+    const silent = new Set<Socket>();
+    const mute = createServer((s) => void silent.add(s)); // accepts, never answers
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    let opens = 0;
+    const agent = createPinnedAgent({
+      keyHash: t.address.keyHash,
+      handshakeTimeoutMs: 300,
+      open: async (host, port, options) => {
+        opens++;
+        return loopback(opens === 1 ? (mute.address() as AddressInfo).port : t.port)(host, port, options);
+      },
+    });
+    try {
+      const res = await request('https://veil-peer/nothing-here', { dispatcher: agent });
+      assert.equal(res.statusCode, 404, 'the real server answered, over the second stream');
+      await res.body.text();
+      assert.equal(opens, 2);
+    } finally {
+      await agent.close();
+      for (const s of silent) s.destroy();
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
     }
   });
 

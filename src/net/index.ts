@@ -19,7 +19,7 @@ export { getLocalJson } from './local-http.js';
 export type { LocalJsonOptions } from './local-http.js';
 export { createDialerAgent, routerStreamOpener, httpRequest, HTTP_CLIENT_DEFAULTS } from './http-over-dialer.js';
 export type { StreamOpener, DialerAgentOptions, HttpRequestOptions, HttpResponse } from './http-over-dialer.js';
-export { createPinnedAgent, startPinnedTls, spkiKeyHash } from './pinned-tls.js';
+export { createPinnedAgent, startPinnedTls, spkiKeyHash, PINNED_TLS_DEFAULTS } from './pinned-tls.js';
 export type { PinnedAgentOptions } from './pinned-tls.js';
 export { createPeerStreamServer } from './peer-listeners.js';
 export type { PeerStreamServer, PeerStreamServerOptions, PeerListenOptions } from './peer-listeners.js';

@@ -61,8 +61,13 @@ export function startPinnedTls(stream: Duplex, keyHash: string, options: AbortOp
   });
 }
 
-/** Streams tried per connection when the previous one closed before the TLS handshake completed. */
+/** Streams tried per connection when the previous one closed or stalled before the TLS handshake completed. */
 const HANDSHAKE_ATTEMPTS = 3;
+
+export const PINNED_TLS_DEFAULTS = Object.freeze({
+  /** One TLS handshake over one stream (ms). */
+  handshakeTimeoutMs: 30_000,
+});
 
 /** The peer (or the path to it) closed the stream during the handshake; nothing but a ClientHello was sent. */
 function isClosedBeforeHandshake(err: unknown): boolean {
@@ -76,6 +81,8 @@ export interface PinnedAgentOptions {
   /** The KEYHASH every connection's server key must have. */
   readonly keyHash: string;
   readonly connectTimeoutMs?: number | undefined;
+  /** One TLS handshake on one stream; a stalled one is retried on a new stream within connectTimeoutMs (ms). */
+  readonly handshakeTimeoutMs?: number | undefined;
   /** Parallel connections to the one server (default 2). */
   readonly connections?: number | undefined;
   /** The one origin requests use (default https://veil-peer); its host and port are only placeholders. */
@@ -93,6 +100,7 @@ export interface PinnedAgentOptions {
  */
 export function createPinnedAgent(options: PinnedAgentOptions): Pool {
   const connectTimeoutMs = options.connectTimeoutMs ?? HTTP_CLIENT_DEFAULTS.connectTimeoutMs;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? PINNED_TLS_DEFAULTS.handshakeTimeoutMs;
   return new Pool(options.origin ?? 'https://veil-peer', {
     keepAliveTimeout: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
     connections: options.connections ?? 2,
@@ -102,14 +110,17 @@ export function createPinnedAgent(options: PinnedAgentOptions): Pool {
         if (opts.protocol !== 'https:') throw new VeilError('VEIL_INPUT_INVALID', 'grid requests are always https');
         const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
         const port = Number(opts.port || 443);
-        // A stream that closes before the TLS handshake is retried on a new stream: an I2P stream may be
-        // accepted by the SAM bridge (RESULT=OK) and then end at once while the peer's lease set settles.
+        // A stream that closes or stalls before the TLS handshake is done is retried on a new stream: an I2P
+        // stream may be accepted by the SAM bridge (RESULT=OK: only the SYN was sent) and then end, or never be
+        // answered, while the lease sets of a new session settle; a Tor circuit may stall.
         for (let attempt = 1; ; attempt++) {
           const stream = await options.open(host, port, { signal });
+          const handshake = withTimeout(signal, handshakeTimeoutMs);
           try {
-            return (await startPinnedTls(stream, options.keyHash, { signal })) as unknown as Socket;
+            return (await startPinnedTls(stream, options.keyHash, { signal: handshake })) as unknown as Socket;
           } catch (err) {
-            if (attempt >= HANDSHAKE_ATTEMPTS || !isClosedBeforeHandshake(err) || signal?.aborted) throw err;
+            const isStalled = err instanceof VeilError && err.code === 'VEIL_TIMEOUT' && !(signal?.aborted ?? false);
+            if (attempt >= HANDSHAKE_ATTEMPTS || !(isStalled || isClosedBeforeHandshake(err)) || signal?.aborted) throw err;
           }
         }
       };

@@ -93,4 +93,11 @@ test('I2P-only storage server and an I2P-only hiding client: put and get 5 MB by
   const text = await veil(['status', serverDir]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^ {4}i2p:[a-z2-7]{52}\.b32\.i2p: .*via i2p/m, JSON.stringify(status));
+
+  // veil doctor checks the SAM bridge, the node's session and its lease set.
+  const doctor = await veil(['doctor', serverDir, '--json'], { timeoutMs: 120_000 });
+  const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks;
+  const i2pChecks = Object.fromEntries(checks.filter((x) => x.id.startsWith('i2p-')).map((x) => [x.id, x.status]));
+  assert.deepEqual(i2pChecks, { 'i2p-sam': 'ok', 'i2p-session': 'ok', 'i2p-tunnels': 'ok' }, doctor.stdout);
+  assert.match(checks.find((x) => x.id === 'i2p-session')!.message, new RegExp(b32));
 });

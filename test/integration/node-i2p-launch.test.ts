@@ -75,6 +75,11 @@ test('create-node --i2p-launch and veil run: the node own i2pd joins the private
     assert.equal(ping.code, 0, ping.stderr);
     assert.deepEqual((JSON.parse(ping.stdout) as { transport: string; peer: { nickname: string } }).peer.nickname, 'own-i2pd');
 
+    const doctor = await veil(['doctor', server, '--json'], { timeoutMs: 120_000 });
+    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.filter((x) => x.id.startsWith('i2p-'));
+    assert.deepEqual(checks.map((x) => `${x.id} ${x.status}`), ['i2p-sam ok', 'i2p-session ok', 'i2p-tunnels ok'], doctor.stdout);
+    assert.match(checks[0]!.message, new RegExp(`${status.i2p.sam}.*launched by the node`));
+
     // SIGKILL: the node cannot stop its i2pd itself; the kernel's parent-death signal does.
     process.kill(Number(readFileSync(join(server, 'node.pid'), 'utf8').trim()), 'SIGKILL');
     await node.exited;

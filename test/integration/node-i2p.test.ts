@@ -97,6 +97,14 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
     assert.equal(i.code, 0, i.stderr);
     assert.match(i.stdout, new RegExp(`^Connected to i2p:${b32}:3457 via i2p`, 'm'));
     assert.match(i.stdout, /tor:\S+: skipped: tor: hints are not dialed|tor:\S+: skipped/, 'the I2P-only client says why it skipped the tor: hint');
+    // The server says how each client came in: its onion service, and an I2P stream from the client's destination.
+    const after = await waitForStatus(server, (st) => {
+      const c = st['connections'] as { transport: string }[];
+      return c.some((x) => x.transport === 'tor') && c.some((x) => x.transport === 'i2p');
+    });
+    const lines = (after['connections'] as { peer: string; direction: string; status: string }[]).map((c) => `${c.direction} ${c.peer}: ${c.status}`);
+    assert.ok(lines.some((l) => /^inbound an onion service client: .*via tor/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^inbound i2p:[a-z2-7]{52}\.b32\.i2p: .*from i2p:[a-z2-7]{52}\.b32\.i2p via i2p/.test(l)), lines.join('\n'));
   } finally {
     assert.equal(await node.stop(), 0, node.stderr);
     node.dispose();
