@@ -19,6 +19,8 @@ const log = logger('veil:node:i2p');
 const ACCEPT_SLOTS = 4;
 const RETRY_START_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** A SESSION CREATE with a saved key answered faster than this got the previous session's dying destination. */
+const STALE_SESSION_MS = 500;
 
 export type I2pState = 'starting' | 'ready' | 'reconnecting' | 'closed';
 
@@ -50,6 +52,7 @@ export class I2pRuntime implements Closable {
   #session: SamSession | undefined;
   #state: I2pState = 'starting';
   #lastError: string | undefined;
+  #staleWarning: string | undefined;
   #onStream: ((stream: Duplex, peer: string) => void) | undefined;
   readonly #loops = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
@@ -98,17 +101,37 @@ export class I2pRuntime implements Closable {
     const destination = dest ? await readDestinationKey(dest.privateKeyFile, { signal }) : 'TRANSIENT';
     report(this.#options, 'i2p:session-creating', {});
     const combined = anySignal([signal, this.#stop.signal]);
-    this.#session = await this.#sam.createSession({
-      id: `veil-${randomBytes(6).toString('hex')}`,
-      destination,
-      options: this.#options.tunnelOptions ?? {},
-      signal: combined,
-    });
+    this.#session = dest ? await this.#createSavedSession(destination, combined) : await this.#newSession(destination, combined);
     this.#state = 'ready';
-    this.#lastError = undefined;
+    this.#lastError = this.#staleWarning;
+    this.#staleWarning = undefined;
     log.info('I2P session ready', sensitive(this.#session.address));
     report(this.#options, 'i2p:session-ready', {});
     if (this.#onStream) this.#startAccepting();
+  }
+
+  #newSession(destination: string, signal: AbortSignal | undefined): Promise<SamSession> {
+    return this.#sam.createSession({ id: `veil-${randomBytes(6).toString('hex')}`, destination, options: this.#options.tunnelOptions ?? {}, signal });
+  }
+
+  /**
+   * SESSION CREATE with the node's saved key, watching for i2pd 2.45's restart quirk (docs/i2p.md): for a while
+   * after a session closes, i2pd keeps its destination, and a SESSION CREATE with the same key gets that dying
+   * destination back at once, already "ready", and not reachable. A new destination cannot be ready at once (its
+   * tunnels take at least one build round trip and i2pd checks readiness on a timer), so an answer faster than
+   * STALE_SESSION_MS is reported (log, status last error). Closing it and asking again was tried: the next
+   * SESSION CREATE then hung until its deadline, so the session is kept as it is.
+   */
+  async #createSavedSession(destination: string, signal: AbortSignal | undefined): Promise<SamSession> {
+    const started = Date.now();
+    const session = await this.#newSession(destination, signal);
+    const ms = Date.now() - started;
+    if (ms < STALE_SESSION_MS) {
+      this.#staleWarning = `SESSION CREATE answered in ${ms} ms: i2pd probably handed back the previous session's destination, which peers may not reach until i2pd drops it; restart the node in a few minutes if they cannot (docs/i2p.md)`;
+      log.warn(this.#staleWarning);
+      report(this.#options, 'i2p:stale-destination', { ms });
+    }
+    return session;
   }
 
   /** Re-creates the session when the bridge closes it (router restarted). */
