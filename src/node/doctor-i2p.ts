@@ -3,23 +3,26 @@
  * - `i2p-sam`: the SAM bridge answers HELLO (sam.port, or for `[i2p] launch = true` the port the node's own i2pd
  *   was given, read from NODEDIR/private/i2p/i2pd.conf while the node runs);
  * - `i2p-session`: the running node's SAM session is up, with the destination of its i2p: location;
- * - `i2p-tunnels`: for a node that listens on I2P, its lease set is found by NAMING LOOKUP of its own address
- *   through the SAM bridge: i2pd answers once the session's inbound tunnels are built and the lease set is known
- *   (SESSION CREATE itself only returns once its tunnels are built).
+ * - `i2p-tunnels`: for a node that listens on I2P, its lease set is found by NAMING LOOKUP of its own address from
+ *   a short-lived probe session on the same bridge, through the probe's tunnels and the floodfills: only a
+ *   published lease set (inbound tunnels built) is found. Like the Tor check's test circuit, it costs a few seconds.
  * Nothing here contacts more than the local SAM bridge and the node's own web port on loopback.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
 import { formatLocalEndpoint, type LocalEndpoint, type NodeConfig } from '../config/index.js';
 import { getLocalJson } from '../net/index.js';
+import { b32Address, type SamSession } from '../i2p/index.js';
 import { check, type DoctorCheck } from './doctor-checks.js';
 import { samClientFor } from './i2p-access.js';
 import { readNodeUrl } from './node.js';
 import type { NodeStatus } from './status.js';
 
 const SAM_TIMEOUT_MS = 10_000;
-const LOOKUP_TIMEOUT_MS = 15_000;
+/** The probe session (SESSION CREATE waits for its tunnels: up to 20 s on a stock i2pd) and its lookup. */
+const PROBE_TIMEOUT_MS = 90_000;
 
 /** The SAM port written into the launched i2pd's conf (`[sam]` … `port = N`), or undefined. */
 export function samPortFromI2pdConf(text: string): number | undefined {
@@ -66,7 +69,13 @@ function ownI2pAddress(config: NodeConfig): string | undefined {
   return undefined;
 }
 
-export async function i2pChecks(config: NodeConfig, isRunning: boolean, options: AbortOptions): Promise<DoctorCheck[]> {
+export interface I2pCheckOptions extends AbortOptions {
+  /** Tunnel options for the probe session (0-hop on a private test network, as the node's own). */
+  readonly tunnelOptions?: Readonly<Record<string, string | number>> | undefined;
+}
+
+export async function i2pChecks(config: NodeConfig, isRunning: boolean, options: I2pCheckOptions): Promise<DoctorCheck[]> {
+  const tunnelOptions = options.tunnelOptions ?? {};
   const i2p = config.i2p;
   const isConfigured = i2p.enabled && (i2p.samPort !== undefined || i2p.dest !== undefined || i2p.launch);
   if (!isConfigured) return [check('i2p-sam', 'skipped', 'I2P is not configured ([i2p] sam.port, dest, launch)')];
@@ -121,13 +130,21 @@ export async function i2pChecks(config: NodeConfig, isRunning: boolean, options:
     checks.push(check('i2p-tunnels', 'skipped', 'the node does not listen on I2P (no i2p: hint in tub.location)'));
     return checks;
   }
+  // Through a session of our own (the router's shared destination may have no tunnels on a small network): the
+  // lookup goes out through its tunnels to the floodfills, so it finds the lease set only once it is published.
   const started = Date.now();
+  let probe: SamSession | undefined;
   try {
-    await sam.lookup(own, { signal: withTimeout(options.signal, LOOKUP_TIMEOUT_MS) });
-    checks.push(check('i2p-tunnels', 'ok', `${own}: lease set found by NAMING LOOKUP in ${Date.now() - started} ms (inbound tunnels up)`));
+    const signal = withTimeout(options.signal, PROBE_TIMEOUT_MS);
+    probe = await sam.createSession({ id: `veil-doctor-${randomBytes(4).toString('hex')}`, destination: 'TRANSIENT', options: tunnelOptions, signal });
+    const found = b32Address(await probe.lookup(own, { signal }));
+    if (found === own) checks.push(check('i2p-tunnels', 'ok', `${own}: lease set published: found through the I2P network from a probe session in ${Date.now() - started} ms (inbound tunnels up)`));
+    else checks.push(check('i2p-tunnels', 'failure', `NAMING LOOKUP of ${own} answered another destination (${found})`, 'check the I2P router: this is not the node\'s destination'));
   } catch (err) {
     if (isVeilError(err) && err.category === 'aborted') throw err;
-    checks.push(check('i2p-tunnels', 'warning', `${own}: its lease set was not found by NAMING LOOKUP: ${(err as Error).message}`, 'a session that just started may need a minute; if it stays, restart the node (see docs/i2p.md about restarts)'));
+    checks.push(check('i2p-tunnels', 'warning', `${own}: its lease set was not found from a probe session: ${(err as Error).message}`, 'a session that just started may need a minute; if it stays, restart the node (see docs/i2p.md about restarts)'));
+  } finally {
+    await probe?.close();
   }
   return checks;
 }

@@ -21,6 +21,8 @@ import { nodeServiceAddress } from './onion-node-service.js';
 import { readSavedServices } from './onion-registry.js';
 import { socksFromControl } from './tor-access.js';
 import { i2pChecks } from './doctor-i2p.js';
+import { readTestnetJoin } from './testnet-join.js';
+import { TESTNET_TUNNEL_OPTIONS } from './transports.js';
 
 const log = logger('veil:node:doctor');
 
@@ -278,6 +280,7 @@ export async function runDoctor(nodeDir: string, options: DoctorOptions = {}): P
   } else {
     checks.push(check('tor', 'skipped', 'Tor is turned off ([tor] enabled = false)'));
   }
-  checks.push(...(await i2pChecks(config, pid !== undefined, options)));
+  const join = await readTestnetJoin(config, options).catch(() => undefined);
+  checks.push(...(await i2pChecks(config, pid !== undefined, { signal: options.signal, tunnelOptions: join ? TESTNET_TUNNEL_OPTIONS : undefined })));
   return { nodeDir: config.nodeDir, checks, isHealthy: !hasFailure(checks) };
 }

@@ -81,7 +81,9 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
   assert.equal((await veil(['create-client', viaTor, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${tor.clients[1]!.controlPort}`, '--webport=disabled'])).code, 0);
   assert.equal((await veil(['create-client', viaI2p, '--hide-ip', '--tcp=disabled', `--i2p-sam-port=tcp:127.0.0.1:${samB.samPort}`, `--testnet-join=${join_}`, '--webport=disabled'])).code, 0);
 
-  const node = new VeilRun(server);
+  // The leak audit of a running node, extended to I2P: it only connects to its tor's control and SOCKS ports and
+  // its SAM bridge (and Unix sockets).
+  const node = new VeilRun(server, { strace: true });
   try {
     await node.ready(180_000);
     const status = JSON.parse((await veil(['status', server, '--json'])).stdout) as { i2p: { state: string; address: string }; onionService: { address: string } };
@@ -107,6 +109,10 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
     assert.ok(lines.some((l) => /^inbound i2p:[a-z2-7]{52}\.b32\.i2p: .*from i2p:[a-z2-7]{52}\.b32\.i2p via i2p/.test(l)), lines.join('\n'));
   } finally {
     assert.equal(await node.stop(), 0, node.stderr);
+    const torClient = tor.clients[0]!;
+    const allowed = new Set([torClient.controlPort, torClient.socksPort, samA.samPort]);
+    const leaks = findLeaks(node.addresses(), (a) => a.family === 'unix' || (a.family === 'inet' && a.host === '127.0.0.1' && allowed.has(a.port)));
     node.dispose();
+    assert.deepEqual(leaks.map((l) => l.line), [], 'the node connected elsewhere than its tor and its SAM bridge');
   }
 });
