@@ -3,9 +3,9 @@
  * - `i2p-sam`: the SAM bridge answers HELLO (sam.port, or for `[i2p] launch = true` the port the node's own i2pd
  *   was given, read from NODEDIR/private/i2p/i2pd.conf while the node runs);
  * - `i2p-session`: the running node's SAM session is up, with the destination of its i2p: location;
- * - `i2p-tunnels`: for a node that listens on I2P, its lease set is found by NAMING LOOKUP of its own address from
- *   a short-lived probe session on the same bridge, through the probe's tunnels and the floodfills: only a
- *   published lease set (inbound tunnels built) is found. Like the Tor check's test circuit, it costs a few seconds.
+ * - `i2p-tunnels`: for a node that listens on I2P, a short-lived probe session on the same bridge looks its address
+ *   up (through the probe's tunnels and the floodfills: only a published lease set is found), then opens a stream
+ *   to it and asks `GET /veil/v1/node`, as a peer would. Like the Tor check's test circuit, it costs seconds.
  * Nothing here contacts more than the local SAM bridge and the node's own web port on loopback.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,10 +19,13 @@ import { check, type DoctorCheck } from './doctor-checks.js';
 import { samClientFor } from './i2p-access.js';
 import { readNodeUrl } from './node.js';
 import type { NodeStatus } from './status.js';
+import { getJsonOverStream } from './peer-client.js';
 
 const SAM_TIMEOUT_MS = 10_000;
 /** The probe session (SESSION CREATE waits for its tunnels: up to 20 s on a stock i2pd) and its lookup. */
 const PROBE_TIMEOUT_MS = 90_000;
+/** The node's answer on a stream from the probe session. */
+const ANSWER_TIMEOUT_MS = 30_000;
 
 /** The SAM port written into the launched i2pd's conf (`[sam]` … `port = N`), or undefined. */
 export function samPortFromI2pdConf(text: string): number | undefined {
@@ -138,11 +141,24 @@ export async function i2pChecks(config: NodeConfig, isRunning: boolean, options:
     const signal = withTimeout(options.signal, PROBE_TIMEOUT_MS);
     probe = await sam.createSession({ id: `veil-doctor-${randomBytes(4).toString('hex')}`, destination: 'TRANSIENT', options: tunnelOptions, signal });
     const found = b32Address(await probe.lookup(own, { signal }));
-    if (found === own) checks.push(check('i2p-tunnels', 'ok', `${own}: lease set published: found through the I2P network from a probe session in ${Date.now() - started} ms (inbound tunnels up)`));
-    else checks.push(check('i2p-tunnels', 'failure', `NAMING LOOKUP of ${own} answered another destination (${found})`, 'check the I2P router: this is not the node\'s destination'));
+    if (found !== own) {
+      checks.push(check('i2p-tunnels', 'failure', `NAMING LOOKUP of ${own} answered another destination (${found})`, 'check the I2P router: this is not the node\'s destination'));
+      return checks;
+    }
+    const looked = Date.now() - started;
+    // A published lease set is not enough (a restarted node may hold i2pd's dying destination): ask the node who
+    // it is over a stream from the probe session, as a peer would.
+    const stream = await sam.connect(probe.id, own, { signal, retryUnreachable: true });
+    let body: { nickname?: unknown };
+    try {
+      body = (await getJsonOverStream(stream, 'veil-peer', '/veil/v1/node', { signal: withTimeout(signal, ANSWER_TIMEOUT_MS) })) as { nickname?: unknown };
+    } finally {
+      stream.destroy();
+    }
+    checks.push(check('i2p-tunnels', 'ok', `${own}: lease set published (found in ${looked} ms) and the node answers over I2P (node "${String(body.nickname ?? '')}", ${Date.now() - started} ms from a probe session)`));
   } catch (err) {
-    if (isVeilError(err) && err.category === 'aborted') throw err;
-    checks.push(check('i2p-tunnels', 'warning', `${own}: its lease set was not found from a probe session: ${(err as Error).message}`, 'a session that just started may need a minute; if it stays, restart the node (see docs/i2p.md about restarts)'));
+    if (isVeilError(err) && err.category === 'aborted' && options.signal?.aborted) throw err;
+    checks.push(check('i2p-tunnels', 'failure', `${own}: not reachable over I2P from a probe session: ${(err as Error).message}`, 'a session that just started may need a minute; after a quick restart i2pd may still hold the old destination: restart the node again in a few minutes (docs/i2p.md)'));
   } finally {
     await probe?.close();
   }
