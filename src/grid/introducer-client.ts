@@ -10,7 +10,7 @@
  * - IntroducerSubscription: a client's long-poll loop that keeps a ServerDirectory equal to the verified current
  *   announcements, building each server's StorageClient through `connect` (its own isolation token).
  */
-import { request, type Agent } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { VeilError, abortError, anySignal, delay, isVeilError, logger, sensitive, withTimeout, type AbortOptions, type Closable } from '../core/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
 import { verifyAnnouncement, type SignedAnnouncement, type VerifiedAnnouncement } from './announcement.js';
@@ -50,7 +50,7 @@ export interface AnnouncementList {
 
 export class IntroducerClient implements Closable {
   readonly address: ServiceAddress;
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   readonly #base: string;
   readonly #timeoutMs: number;
   #closing: Promise<void> | undefined;

@@ -4,7 +4,7 @@
  * address's connection hints with the server's own isolation token). The client presents no certificate and
  * keeps no identity: nothing links its requests to those it makes to other servers.
  */
-import { request, type Agent } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { VeilError, abortError, isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONTENT_DEFAULTS, verifyBlock, type CID } from '../content/index.js';
 import { base32Encode } from '../core/index.js';
@@ -33,17 +33,19 @@ function leaseHeaders(lease: LeaseSecrets): Record<string, string> {
 
 export class StorageClient {
   readonly address: ServiceAddress;
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   readonly #base: string;
   readonly #timeoutMs: number;
   #closing: Promise<void> | undefined;
 
   constructor(address: ServiceAddress, options: StorageClientOptions) {
     this.address = address;
-    this.#agent = createPinnedAgent({ open: options.open, keyHash: address.keyHash, connections: STORAGE_CLIENT_DEFAULTS.connections });
+    this.#timeoutMs = options.requestTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.requestTimeoutMs;
+    // Opening a connection (stream, TLS) may take as long as a request: a first I2P stream to a new session waits
+    // for lease sets, a first Tor circuit to an onion service for its descriptor.
+    this.#agent = createPinnedAgent({ open: options.open, keyHash: address.keyHash, connections: STORAGE_CLIENT_DEFAULTS.connections, connectTimeoutMs: this.#timeoutMs });
     // The host name is never resolved: the opener dials the hints. It only appears in the Host header.
     this.#base = `https://veil-peer${STORAGE_PATH_PREFIX}${address.swissnum}/`;
-    this.#timeoutMs = options.requestTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.requestTimeoutMs;
   }
 
   /** A short name for messages: the first characters of the key hash. */

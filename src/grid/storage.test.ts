@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'undici';
 import { isVeilError } from '../core/index.js';
-import { createPeerStreamServer, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
+import { createPeerStreamServer, createPinnedAgent, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
 import { FsBlockstore, MemoryBlockstore, cidFor, CODEC, importFile, type CID } from '../content/index.js';
 import { generateTlsIdentity } from './tls-identity.js';
 import { newSwissnum, type ServiceAddress } from './service-address.js';
@@ -204,6 +204,76 @@ describe('upload and download', () => {
     writeFileSync(join(a.store.directory, key.slice(-3, -1), `${key}.data`), randomBytes(10));
     const back = await collect(downloadCapability(parseCapability(r.capability), cs));
     assert.ok(back.equals(plain), 'byte-identical');
+  });
+
+  it('an upload and a download reuse kept-alive connections: a few streams, not one per block (each is a Tor or I2P stream)', async () => {
+    const t = await startServer('reuse');
+    let opens = 0;
+    const open = loopback(t.port);
+    const counting: StreamOpener = async (host, port, options) => {
+      opens++;
+      return open(host, port, options);
+    };
+    const c = new StorageClient(t.address, { open: counting, requestTimeoutMs: 10_000 });
+    clients.push(c);
+    const r = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32) });
+    assert.ok(r.blocks >= 6, `the file should span several blocks (${r.blocks})`);
+    // One connection for the first HEAD (undici closes after a HEAD), then at most the client's pool.
+    assert.ok(opens <= 1 + 4, `${opens} streams opened for ${r.blocks} blocks`);
+    const before = opens;
+    assert.ok((await collect(downloadCapability(parseCapability(r.capability), [c]))).equals(plain));
+    assert.ok(opens - before <= 4, `${opens - before} more streams for the download`);
+  });
+
+  it('a stream that closes before the TLS handshake is retried on a new one (I2P: RESULT=OK, then EOF)', async () => {
+    const t = await startServer('early-eof');
+    // A peer that accepts and hangs up at once, like the SAM bridge's stream to a destination not ready yet.
+    const hungUp = new Set<Socket>();
+    const hangup = createServer((s) => {
+      hungUp.add(s);
+      s.end();
+    });
+    await new Promise<void>((resolve) => hangup.listen(0, '127.0.0.1', resolve));
+    let opens = 0;
+    const flaky: StreamOpener = async (host, port, options) => {
+      opens++;
+      return loopback(opens === 1 ? (hangup.address() as AddressInfo).port : t.port)(host, port, options);
+    };
+    const c = new StorageClient(t.address, { open: flaky, requestTimeoutMs: 10_000 });
+    clients.push(c);
+    try {
+      assert.equal(await c.has(cidFor(new Uint8Array([1]), CODEC.raw)), false);
+      assert.equal(opens, 2);
+    } finally {
+      for (const s of hungUp) s.destroy();
+      await new Promise<void>((resolve) => hangup.close(() => resolve()));
+    }
+  });
+
+  it('a stream whose TLS handshake stalls is given up after handshakeTimeoutMs and retried on a new one', async () => {
+    const t = await startServer('stalled');
+    const silent = new Set<Socket>();
+    const mute = createServer((s) => void silent.add(s)); // accepts, never answers
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    let opens = 0;
+    const agent = createPinnedAgent({
+      keyHash: t.address.keyHash,
+      handshakeTimeoutMs: 300,
+      open: async (host, port, options) => {
+        opens++;
+        return loopback(opens === 1 ? (mute.address() as AddressInfo).port : t.port)(host, port, options);
+      },
+    });
+    try {
+      const res = await request('https://veil-peer/nothing-here', { dispatcher: agent });
+      assert.equal(res.statusCode, 404, 'the real server answered, over the second stream');
+      await res.body.text();
+      assert.equal(opens, 2);
+    } finally {
+      await agent.close();
+      for (const s of silent) s.destroy();
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
   });
 
   it('public: Kubo default CIDs; fails with VEIL_GRID_NOT_HAPPY when fewer servers than happy hold a copy', async () => {

@@ -4,11 +4,30 @@
  * with a bound, then SIGKILL and wait again. Resolves only once the process is gone. Idempotent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { VeilError, logger, sensitive, type Closable } from '../core/index.js';
 import { I2P_DEFAULTS } from './defaults.js';
 import { i2pdArgs } from './i2pd-conf.js';
 
 const log = logger('veil:i2p:i2pd');
+
+/** Path of util-linux's setpriv, looked up once in the usual system folders (never through a shell). */
+let setprivPath: string | null | undefined;
+function findSetpriv(): string | undefined {
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+      try {
+        accessSync(`${dir}/setpriv`, constants.X_OK);
+        setprivPath = `${dir}/setpriv`;
+        break;
+      } catch {
+        // not in this folder
+      }
+    }
+  }
+  return setprivPath ?? undefined;
+}
 const STDERR_TAIL_BYTES = 4096;
 
 export interface I2pdExit {
@@ -47,8 +66,14 @@ export class I2pdProcess implements Closable {
    * Starts `executable` with every path pinned inside dataDir (its i2pd.conf must already exist).
    * Throws VEIL_I2PD_LAUNCH_FAILED when the process cannot be spawned.
    */
-  static async start(executable: string, dataDir: string, options: { stopTimeoutMs?: number } = {}): Promise<I2pdProcess> {
-    const child = spawn(executable, i2pdArgs(dataDir), { cwd: dataDir, stdio: ['ignore', 'ignore', 'pipe'] });
+  static async start(executable: string, dataDir: string, options: { stopTimeoutMs?: number; dieWithParent?: boolean } = {}): Promise<I2pdProcess> {
+    // i2pd has nothing like tor's __OwningControllerProcess. With dieWithParent it is started through util-linux's
+    // setpriv, which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and then execs i2pd in the same process:
+    // the kernel sends SIGTERM to i2pd when Veil dies, even by SIGKILL.
+    const setpriv = options.dieWithParent ? findSetpriv() : undefined;
+    if (options.dieWithParent && !setpriv) log.warn('setpriv (util-linux) not found: the launched i2pd will outlive Veil if Veil is killed');
+    const [command, args] = setpriv ? [setpriv, ['--pdeathsig', 'SIGTERM', '--', executable, ...i2pdArgs(dataDir)]] : [executable, i2pdArgs(dataDir)];
+    const child = spawn(command, args, { cwd: dataDir, stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         child.off('spawn', onSpawn);

@@ -45,6 +45,8 @@ export interface LaunchI2pdOptions extends AbortOptions, ProgressOptions {
   /** Spawn → SAM port listening, in ms (default I2P_DEFAULTS.launchTimeoutMs). */
   timeoutMs?: number;
   stopTimeoutMs?: number;
+  /** The kernel stops i2pd when this process dies, even by SIGKILL (setpriv --pdeathsig). Default true. */
+  dieWithParent?: boolean;
 }
 
 export interface LaunchedI2pd extends Closable {
@@ -143,7 +145,7 @@ export async function launchI2pd(options: LaunchI2pdOptions): Promise<LaunchedI2
   await writeI2pdDataDir(options.dataDir, conf);
   if (join_) await installRouterInfos(options.dataDir, join_.routerInfoFiles);
   report(options, 'i2pd:starting', { samPort });
-  const proc = await I2pdProcess.start(options.executable, options.dataDir, { stopTimeoutMs: options.stopTimeoutMs });
+  const proc = await I2pdProcess.start(options.executable, options.dataDir, { stopTimeoutMs: options.stopTimeoutMs, dieWithParent: options.dieWithParent ?? true });
   const signal = withTimeout(options.signal, options.timeoutMs ?? I2P_DEFAULTS.launchTimeoutMs);
   try {
     await waitForCondition(`${what}: SAM port 127.0.0.1:${samPort}`, proc, async () => ((await isListening(proc.pid, '127.0.0.1', samPort)) ? true : undefined), signal);

@@ -11,7 +11,7 @@ export type { TorDialer, TorDialerOptions, ResolveOptions } from './socks-dialer
 export { dialDirectDangerously, createDirectDialerDangerously } from './direct-dialer.js';
 export type { DirectDialOptions } from './direct-dialer.js';
 export { Router, decideRoute, dialRetryingOnions } from './router.js';
-export type { RouterPolicy, RouterDialers, RouteDecision, RoutedStream, RouterDialOptions, HintAttempt, Transport } from './router.js';
+export type { RouterPolicy, RouterDialers, RouteDecision, RoutedStream, RouterDialOptions, RouterObserver, HintAttempt, Transport } from './router.js';
 export { allocatePort } from './ports.js';
 export { listenHttp, createStreamHttpServer } from './listeners.js';
 export type { HttpListener, HttpListenTarget, StreamHttpServer } from './listeners.js';
@@ -19,7 +19,7 @@ export { getLocalJson } from './local-http.js';
 export type { LocalJsonOptions } from './local-http.js';
 export { createDialerAgent, routerStreamOpener, httpRequest, HTTP_CLIENT_DEFAULTS } from './http-over-dialer.js';
 export type { StreamOpener, DialerAgentOptions, HttpRequestOptions, HttpResponse } from './http-over-dialer.js';
-export { createPinnedAgent, startPinnedTls, spkiKeyHash } from './pinned-tls.js';
+export { createPinnedAgent, startPinnedTls, spkiKeyHash, PINNED_TLS_DEFAULTS } from './pinned-tls.js';
 export type { PinnedAgentOptions } from './pinned-tls.js';
 export { createPeerStreamServer } from './peer-listeners.js';
-export type { PeerStreamServer, PeerStreamServerOptions } from './peer-listeners.js';
+export type { PeerStreamServer, PeerStreamServerOptions, PeerListenOptions } from './peer-listeners.js';

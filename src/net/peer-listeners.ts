@@ -7,7 +7,7 @@
  */
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import { VeilError, logger, raceAbort, throwIfAborted, type AbortOptions, type Closable } from '../core/index.js';
@@ -53,8 +53,15 @@ function withFirstChunk(stream: Duplex, first: Buffer): Duplex {
 export interface PeerStreamServer extends Closable {
   /** Serves an already-connected stream (an accepted I2P stream, a TCP connection). */
   accept(stream: Duplex): void;
-  /** Listens on `target` and serves every connection. Throws VEIL_LISTEN_FAILED; honours `signal`. */
-  listen(target: HttpListenTarget, options?: AbortOptions): Promise<HttpListener>;
+  /**
+   * Listens on `target` and serves every connection; `onAccept` sees each accepted socket first (the node's
+   * connection list). Throws VEIL_LISTEN_FAILED; honours `signal`.
+   */
+  listen(target: HttpListenTarget, options?: PeerListenOptions): Promise<HttpListener>;
+}
+
+export interface PeerListenOptions extends AbortOptions {
+  readonly onAccept?: ((socket: Socket) => void) | undefined;
 }
 
 export interface PeerStreamServerOptions {
@@ -94,10 +101,14 @@ export function createPeerStreamServer(options: PeerStreamServerOptions): PeerSt
     });
   };
 
-  const listen = async (target: HttpListenTarget, opts: AbortOptions = {}): Promise<HttpListener> => {
+  const listen = async (target: HttpListenTarget, opts: PeerListenOptions = {}): Promise<HttpListener> => {
     const what = target.kind === 'tcp' ? `${target.host}:${target.port}` : target.path;
     throwIfAborted(opts.signal, `listen on ${what}`);
-    const server = createNetServer({ pauseOnConnect: false }, accept);
+    const onAccept = opts.onAccept;
+    const server = createNetServer({ pauseOnConnect: false }, (socket) => {
+      onAccept?.(socket);
+      accept(socket);
+    });
     const listening = new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new VeilError('VEIL_LISTEN_FAILED', `cannot listen on ${what}: ${err.code ?? err.message}`, { cause: err, details: { errno: err.code } })),

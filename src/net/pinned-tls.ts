@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { Agent } from 'undici';
+import { Pool } from 'undici';
 import { VeilError, abortError, withTimeout, type AbortOptions } from '../core/index.js';
 import { base32Encode } from '../core/base32.js';
 import { HTTP_CLIENT_DEFAULTS, type StreamOpener } from './http-over-dialer.js';
@@ -61,22 +61,47 @@ export function startPinnedTls(stream: Duplex, keyHash: string, options: AbortOp
   });
 }
 
+/** Streams tried per connection when the previous one closed or stalled before the TLS handshake completed. */
+const HANDSHAKE_ATTEMPTS = 3;
+
+export const PINNED_TLS_DEFAULTS = Object.freeze({
+  /** One TLS handshake over one stream (ms). */
+  handshakeTimeoutMs: 30_000,
+});
+
+/** The peer (or the path to it) closed the stream during the handshake; nothing but a ClientHello was sent. */
+function isClosedBeforeHandshake(err: unknown): boolean {
+  if (!(err instanceof VeilError) || err.code !== 'VEIL_HTTP_REQUEST_FAILED') return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 export interface PinnedAgentOptions {
   readonly open: StreamOpener;
   /** The KEYHASH every connection's server key must have. */
   readonly keyHash: string;
   readonly connectTimeoutMs?: number | undefined;
+  /** One TLS handshake on one stream; a stalled one is retried on a new stream within connectTimeoutMs (ms). */
+  readonly handshakeTimeoutMs?: number | undefined;
   /** Parallel connections to the one server (default 2). */
   readonly connections?: number | undefined;
+  /** The one origin requests use (default https://veil-peer); its host and port are only placeholders. */
+  readonly origin?: string | undefined;
 }
 
 /**
- * An undici Agent for `https://` URLs of one pinned grid server. The URL's host and port are handed to `open`
- * unresolved. The caller owns it: `await agent.close()`.
+ * An undici dispatcher for `https://` URLs of one pinned grid server: a Pool of at most `connections` kept-alive
+ * connections, each a stream from `open` (the URL's host and port are handed to it unresolved). The caller owns
+ * it: `await agent.close()`.
+ *
+ * A Pool, not an Agent: undici 7's Agent counts connects and disconnects per origin across the pools it replaces,
+ * so once one connection closes (undici closes after every HEAD) it closes each new pool after its first request
+ * and every request opened a new stream, i.e. a new Tor circuit stream or I2P stream and TLS handshake per block.
  */
-export function createPinnedAgent(options: PinnedAgentOptions): Agent {
+export function createPinnedAgent(options: PinnedAgentOptions): Pool {
   const connectTimeoutMs = options.connectTimeoutMs ?? HTTP_CLIENT_DEFAULTS.connectTimeoutMs;
-  return new Agent({
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? PINNED_TLS_DEFAULTS.handshakeTimeoutMs;
+  return new Pool(options.origin ?? 'https://veil-peer', {
     keepAliveTimeout: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
     connections: options.connections ?? 2,
     connect: (opts, callback) => {
@@ -85,9 +110,19 @@ export function createPinnedAgent(options: PinnedAgentOptions): Agent {
         if (opts.protocol !== 'https:') throw new VeilError('VEIL_INPUT_INVALID', 'grid requests are always https');
         const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
         const port = Number(opts.port || 443);
-        const stream = await options.open(host, port, { signal });
-        const tls = await startPinnedTls(stream, options.keyHash, { signal });
-        return tls as unknown as Socket;
+        // A stream that closes or stalls before the TLS handshake is done is retried on a new stream: an I2P
+        // stream may be accepted by the SAM bridge (RESULT=OK: only the SYN was sent) and then end, or never be
+        // answered, while the lease sets of a new session settle; a Tor circuit may stall.
+        for (let attempt = 1; ; attempt++) {
+          const stream = await options.open(host, port, { signal });
+          const handshake = withTimeout(signal, handshakeTimeoutMs);
+          try {
+            return (await startPinnedTls(stream, options.keyHash, { signal: handshake })) as unknown as Socket;
+          } catch (err) {
+            const isStalled = err instanceof VeilError && err.code === 'VEIL_TIMEOUT' && !(signal?.aborted ?? false);
+            if (attempt >= HANDSHAKE_ATTEMPTS || !(isStalled || isClosedBeforeHandshake(err)) || signal?.aborted) throw err;
+          }
+        }
       };
       run().then(
         (socket) => callback(null, socket),

@@ -106,18 +106,25 @@ export async function dialRetryingOnions(
   }
 }
 
+/** Told about every dial the router makes (the running node's connection list in `veil status`). */
+export interface RouterObserver {
+  onDial(hint: string, transport: Transport, outcome: 'connected' | `failed: ${string}`): void;
+}
+
 export class Router {
   readonly #policy: RouterPolicy;
   readonly #dialers: RouterDialers;
+  readonly #observer: RouterObserver | undefined;
   /** One random isolation token per peer for this run: never persisted, never shared between peers. */
   readonly #tokens = new Map<string, string>();
 
-  constructor(policy: RouterPolicy, dialers: RouterDialers) {
+  constructor(policy: RouterPolicy, dialers: RouterDialers, observer?: RouterObserver) {
     if (!policy.revealIpAddress && dialers.direct) {
       throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): a direct dialer was given to a node that hides its IP');
     }
     this.#policy = policy;
     this.#dialers = dialers;
+    this.#observer = observer;
   }
 
   get policy(): RouterPolicy {
@@ -152,12 +159,19 @@ export class Router {
     }
     const dialer = this.#dialers[d.transport]!;
     log.debug('dialing', sensitive(formatConnectionHint(hint)), 'via', d.transport);
-    const stream = await dialRetryingOnions(dialer, d.host, d.port, {
-      beforeRetry: d.transport === 'tor' ? this.#dialers.beforeOnionRetry : undefined,
-      isolationToken: this.isolationToken(options.peerId),
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
+    let stream: Duplex;
+    try {
+      stream = await dialRetryingOnions(dialer, d.host, d.port, {
+        beforeRetry: d.transport === 'tor' ? this.#dialers.beforeOnionRetry : undefined,
+        isolationToken: this.isolationToken(options.peerId),
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      });
+    } catch (err) {
+      this.#observer?.onDial(formatConnectionHint(hint), d.transport, `failed: ${(err as Error).message}`);
+      throw err;
+    }
+    this.#observer?.onDial(formatConnectionHint(hint), d.transport, 'connected');
     return { stream, transport: d.transport, hint };
   }
 

@@ -25,6 +25,7 @@ import { openTorAccess } from './tor-access.js';
 import { readTestnetJoin } from './testnet-join.js';
 import { createI2pDestination, type I2pDestinationKeys } from './i2p-access.js';
 import { writeIntroducerFurl } from './peer-service.js';
+import { launchNodeI2pd } from './i2p-launch.js';
 
 const log = logger('veil:node:create');
 
@@ -148,6 +149,22 @@ async function makeOnionService(plan: NonNullable<CreatePlan['onion']>, req: Cre
 }
 
 /**
+ * --i2p-launch: DEST GENERATE needs a SAM bridge but no network, so create-node starts a throw-away i2pd that
+ * knows no peer (an isolated private network, never the public one) in a temporary folder, asks it for the
+ * destination and stops it. `veil run` later launches the node's own i2pd in i2p.configdir.
+ */
+async function destinationFromOwnI2pd(config: NodeConfig, req: CreateNodeRequest): Promise<I2pDestinationKeys> {
+  const dataDir = join(req.nodeDir, 'private', 'i2p-create');
+  const i2pd = await launchNodeI2pd(config, { network: { kind: 'isolated' }, dataDir, signal: req.signal, onProgress: req.onProgress });
+  try {
+    return await createI2pDestination({ ...config.i2p, samEndpoint: i2pd.samEndpoint }, req.nodeDir, req);
+  } finally {
+    await i2pd.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Creates a node directory. Throws VEIL_INPUT_INVALID (option rules), VEIL_NODE_EXISTS, VEIL_CONFIG_* (the
  * result would not run), VEIL_NODE_CREATE_FAILED and Tor/I2P errors; honours `signal`. Nothing is left behind
  * on failure.
@@ -185,7 +202,7 @@ export async function createNode(req: CreateNodeRequest): Promise<CreatedNode> {
       parts.locations.push(made.location);
     }
     if (plan.i2p) {
-      const dest: I2pDestinationKeys = await createI2pDestination(preflight.i2p, req.nodeDir, req);
+      const dest: I2pDestinationKeys = plan.i2p.launch ? await destinationFromOwnI2pd(preflight, req) : await createI2pDestination(preflight.i2p, req.nodeDir, req);
       i2pAddress = dest.b32Address;
       parts.i2p = { dest: true, 'dest.port': DEFAULT_EXTERNAL_PORT, 'dest.private_key_file': dest.privateKeyFile };
       parts.ports.push('listen:i2p');

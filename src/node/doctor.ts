@@ -20,7 +20,9 @@ import { isDescriptorPublished } from './onion-manager.js';
 import { nodeServiceAddress } from './onion-node-service.js';
 import { readSavedServices } from './onion-registry.js';
 import { socksFromControl } from './tor-access.js';
-import { samClientFor } from './i2p-access.js';
+import { i2pChecks } from './doctor-i2p.js';
+import { readTestnetJoin } from './testnet-join.js';
+import { TESTNET_TUNNEL_OPTIONS } from './transports.js';
 
 const log = logger('veil:node:doctor');
 
@@ -31,7 +33,6 @@ export const DOCTOR_DEFAULTS = Object.freeze({
   torVersionTimeoutMs: 10_000,
   /** How long to wait for the descriptor of a service that is not published yet (just added or restarted). */
   publishWaitMs: 30_000,
-  samTimeoutMs: 10_000,
 });
 
 export interface DoctorOptions extends AbortOptions {
@@ -247,21 +248,6 @@ async function socksCheck(config: NodeConfig, control: TorControl | undefined, t
   }
 }
 
-async function samCheck(config: NodeConfig, options: AbortOptions): Promise<DoctorCheck> {
-  const i2p = config.i2p;
-  const isConfigured = i2p.enabled && (i2p.samPort !== undefined || i2p.dest !== undefined || i2p.launch);
-  if (!isConfigured) return check('i2p-sam', 'skipped', 'I2P is not configured ([i2p] sam.port, dest, launch)');
-  if (!i2p.samEndpoint) return check('i2p-sam', 'skipped', 'the node launches its own i2pd: its SAM bridge is known once it runs');
-  const endpoint = formatLocalEndpoint(i2p.samEndpoint);
-  try {
-    const { version } = await samClientFor(i2p.samEndpoint).hello({ signal: withTimeout(options.signal, DOCTOR_DEFAULTS.samTimeoutMs) });
-    return check('i2p-sam', 'ok', `SAM bridge ${endpoint} answers (SAM ${version})`);
-  } catch (err) {
-    if (isVeilError(err) && err.category === 'aborted') throw err;
-    return check('i2p-sam', 'failure', `the SAM bridge ${endpoint} does not answer: ${(err as Error).message}`, 'start i2pd with its SAM bridge enabled ([sam] enabled = true in i2pd.conf), or set [i2p] sam.port');
-  }
-}
-
 /** Runs every check. Never throws for what it checks (each problem is a check result); honours `signal`. */
 export async function runDoctor(nodeDir: string, options: DoctorOptions = {}): Promise<DoctorReport> {
   throwIfAborted(options.signal, 'veil doctor');
@@ -294,6 +280,7 @@ export async function runDoctor(nodeDir: string, options: DoctorOptions = {}): P
   } else {
     checks.push(check('tor', 'skipped', 'Tor is turned off ([tor] enabled = false)'));
   }
-  checks.push(await samCheck(config, options));
+  const join = await readTestnetJoin(config, options).catch(() => undefined);
+  checks.push(...(await i2pChecks(config, pid !== undefined, { signal: options.signal, tunnelOptions: join ? TESTNET_TUNNEL_OPTIONS : undefined })));
   return { nodeDir: config.nodeDir, checks, isHealthy: !hasFailure(checks) };
 }

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { VeilError, anySignal, delay, isVeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
-import { formatLocalEndpoint, type NodeConfig } from '../config/index.js';
+import { formatLocalEndpoint, type LocalEndpoint, type NodeConfig } from '../config/index.js';
 import { SamClient, type SamSession } from '../i2p/index.js';
 import type { Dialer, DialOptions } from '../net/index.js';
 import { samClientFor } from './i2p-access.js';
@@ -19,12 +19,18 @@ const log = logger('veil:node:i2p');
 const ACCEPT_SLOTS = 4;
 const RETRY_START_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** A SESSION CREATE with a saved key answered faster than this got the previous session's dying destination. */
+const STALE_SESSION_MS = 500;
 
 export type I2pState = 'starting' | 'ready' | 'reconnecting' | 'closed';
 
 export interface I2pRuntimeOptions extends AbortOptions, ProgressOptions {
   /** Tunnel options for SESSION CREATE; short tunnels for private test networks (I2P-TESTNET.md, problem 4). */
   readonly tunnelOptions?: Readonly<Record<string, string | number>> | undefined;
+  /** The SAM bridge of an i2pd the node launched ([i2p] launch = true), instead of sam.port. */
+  readonly samEndpoint?: LocalEndpoint | undefined;
+  /** PID of that i2pd (shown in status). */
+  readonly launchedPid?: number | undefined;
 }
 
 /** Reads an I2P destination key file (I2P base64). Throws VEIL_NODE_KEY_UNREADABLE. */
@@ -46,23 +52,27 @@ export class I2pRuntime implements Closable {
   #session: SamSession | undefined;
   #state: I2pState = 'starting';
   #lastError: string | undefined;
+  #staleWarning: string | undefined;
   #onStream: ((stream: Duplex, peer: string) => void) | undefined;
   readonly #loops = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
 
-  private constructor(config: NodeConfig, sam: SamClient, options: I2pRuntimeOptions) {
+  readonly #endpoint: LocalEndpoint;
+
+  private constructor(config: NodeConfig, sam: SamClient, endpoint: LocalEndpoint, options: I2pRuntimeOptions) {
     this.#config = config;
     this.#sam = sam;
+    this.#endpoint = endpoint;
     this.#options = options;
   }
 
   /** Creates the node's SAM session (throws if the bridge is unreachable). Honours `signal`. */
   static async start(config: NodeConfig, options: I2pRuntimeOptions = {}): Promise<I2pRuntime> {
-    const endpoint = config.i2p.samEndpoint;
+    const endpoint = options.samEndpoint ?? config.i2p.samEndpoint;
     if (!endpoint) {
       throw new VeilError('VEIL_NODE_I2P_UNAVAILABLE', 'no SAM bridge is configured', { hint: 'set [i2p] sam.port (e.g. tcp:127.0.0.1:7656)' });
     }
-    const rt = new I2pRuntime(config, samClientFor(endpoint), options);
+    const rt = new I2pRuntime(config, samClientFor(endpoint), endpoint, options);
     await rt.#createSession(options.signal);
     rt.#watch();
     return rt;
@@ -79,7 +89,11 @@ export class I2pRuntime implements Closable {
     return this.#session?.address;
   }
   get samEndpoint(): string {
-    return this.#config.i2p.samEndpoint ? formatLocalEndpoint(this.#config.i2p.samEndpoint) : '';
+    return formatLocalEndpoint(this.#endpoint);
+  }
+  /** PID of the i2pd this node launched, if it did. */
+  get launchedPid(): number | undefined {
+    return this.#options.launchedPid;
   }
 
   async #createSession(signal: AbortSignal | undefined): Promise<void> {
@@ -87,17 +101,37 @@ export class I2pRuntime implements Closable {
     const destination = dest ? await readDestinationKey(dest.privateKeyFile, { signal }) : 'TRANSIENT';
     report(this.#options, 'i2p:session-creating', {});
     const combined = anySignal([signal, this.#stop.signal]);
-    this.#session = await this.#sam.createSession({
-      id: `veil-${randomBytes(6).toString('hex')}`,
-      destination,
-      options: this.#options.tunnelOptions ?? {},
-      signal: combined,
-    });
+    this.#session = dest ? await this.#createSavedSession(destination, combined) : await this.#newSession(destination, combined);
     this.#state = 'ready';
-    this.#lastError = undefined;
+    this.#lastError = this.#staleWarning;
+    this.#staleWarning = undefined;
     log.info('I2P session ready', sensitive(this.#session.address));
     report(this.#options, 'i2p:session-ready', {});
     if (this.#onStream) this.#startAccepting();
+  }
+
+  #newSession(destination: string, signal: AbortSignal | undefined): Promise<SamSession> {
+    return this.#sam.createSession({ id: `veil-${randomBytes(6).toString('hex')}`, destination, options: this.#options.tunnelOptions ?? {}, signal });
+  }
+
+  /**
+   * SESSION CREATE with the node's saved key, watching for i2pd 2.45's restart quirk (docs/i2p.md): for a while
+   * after a session closes, i2pd keeps its destination, and a SESSION CREATE with the same key gets that dying
+   * destination back at once, already "ready", and not reachable. A new destination cannot be ready at once (its
+   * tunnels take at least one build round trip and i2pd checks readiness on a timer), so an answer faster than
+   * STALE_SESSION_MS is reported (log, status last error). Closing it and asking again was tried: the next
+   * SESSION CREATE then hung until its deadline, so the session is kept as it is.
+   */
+  async #createSavedSession(destination: string, signal: AbortSignal | undefined): Promise<SamSession> {
+    const started = Date.now();
+    const session = await this.#newSession(destination, signal);
+    const ms = Date.now() - started;
+    if (ms < STALE_SESSION_MS) {
+      this.#staleWarning = `SESSION CREATE answered in ${ms} ms: i2pd probably handed back the previous session's destination, which peers may not reach until i2pd drops it; restart the node in a few minutes if they cannot (docs/i2p.md)`;
+      log.warn(this.#staleWarning);
+      report(this.#options, 'i2p:stale-destination', { ms });
+    }
+    return session;
   }
 
   /** Re-creates the session when the bridge closes it (router restarted). */

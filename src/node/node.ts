@@ -6,6 +6,7 @@
  * close() stops them in reverse order; every child process and socket is gone when it resolves.
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Scope, VeilError, logger, report, sensitive, throwIfAborted, type AbortOptions, type ProgressOptions } from '../core/index.js';
@@ -15,6 +16,7 @@ import { FsBlockstore } from '../content/index.js';
 import { createGatewayHandler } from '../gateway/index.js';
 import { ServerDirectory } from '../grid/index.js';
 import { createNameResolver } from '../names/index.js';
+import { b32Address } from '../i2p/index.js';
 import { openTransports } from './transports.js';
 import { readSavedServices } from './onion-registry.js';
 import { republishSavedOnionServices, type SavedOnionPublisher } from './onion-publisher.js';
@@ -27,6 +29,16 @@ import { addConfiguredServers, createFetchMissingBlock, openCapability } from '.
 import { GridRecordStore } from './grid-records.js';
 import { startGridMembership } from './grid-membership.js';
 import { readTestnetJoin, type TestnetJoin } from './testnet-join.js';
+import { ConnectionLog } from './connection-log.js';
+
+/** `ADDR.b32.i2p` of a peer's destination (base64, as SAM gives it); a placeholder if SAM gave something else. */
+function peerB32(destination: string): string {
+  try {
+    return b32Address(destination);
+  } catch {
+    return 'unknown-destination';
+  }
+}
 
 const log = logger('veil:node');
 
@@ -70,6 +82,11 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network',
     });
   }
+  if (config.i2p.launch && !join_ && options.allowPublicNetwork !== true) {
+    throw new VeilError('VEIL_NODE_PUBLIC_NETWORK_REFUSED', 'refusing to launch an i2pd that joins the public I2P network in this context', {
+      hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network with I2P',
+    });
+  }
   const version = packageVersion();
   const scope = new Scope();
   const started = Date.now();
@@ -87,17 +104,28 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     // 2. Peer listeners (tub.port): TCP listeners, the onion service's local port, and I2P streams.
     // HTTPS with the node's TLS key; the storage server when [storage] enabled (peer-service.ts, issue #4).
     const peers = scope.adopt(await createPeerService(config, version));
+    // Who is connected and how, for `veil status` (inbound here, outbound from the router below).
+    const connections = new ConnectionLog();
+    const onionPort = config.tor.onion?.localPort;
+    // The onion service's local port only ever carries Tor; its clients are anonymous (one entry for all).
+    const onionAccept = { onAccept: (socket: Socket) => connections.inbound('an onion service client', 'tor', socket) };
+    const tcpAccept = { onAccept: (socket: Socket) => connections.inbound(`tcp:${socket.remoteAddress ?? '?'}`, 'direct', socket) };
     const listeners: HttpListener[] = [];
     if (config.node.tubPort.kind === 'listeners') {
       for (const l of config.node.tubPort.listeners) {
-        if (l.kind === 'tcp') listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: l.interface ?? '0.0.0.0', port: l.port }, options)));
-        else if (l.kind === 'unix') listeners.push(scope.adopt(await peers.listen(l, options)));
+        if (l.kind === 'tcp') {
+          const isOnionPort = l.port === onionPort && (l.interface === '127.0.0.1' || l.interface === undefined);
+          listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: l.interface ?? '0.0.0.0', port: l.port }, { ...options, ...(isOnionPort ? onionAccept : tcpAccept) })));
+        } else if (l.kind === 'unix') listeners.push(scope.adopt(await peers.listen(l, options)));
         else if (l.kind === 'tor') {
           if (!config.tor.onion) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:tor without [tor] onion');
-          listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, options)));
+          listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: config.tor.onion.localPort }, { ...options, ...onionAccept })));
         } else if (l.kind === 'i2p') {
           if (!i2p) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): listen:i2p without an I2P session');
-          i2p.serve((stream) => peers.accept(stream));
+          i2p.serve((stream, peer) => {
+            connections.inbound(`i2p:${peerB32(peer)}`, 'i2p', stream);
+            peers.accept(stream);
+          });
         }
       }
     }
@@ -107,7 +135,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     const onionSpec = config.tor.onion;
     if (onionSpec && tor) {
       if (!listeners.some((l) => l.target.kind === 'tcp' && l.target.port === onionSpec.localPort)) {
-        listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: onionSpec.localPort }, options)));
+        listeners.push(scope.adopt(await peers.listen({ kind: 'tcp', host: '127.0.0.1', port: onionSpec.localPort }, { ...options, ...onionAccept })));
       }
       await tor.onReady(async (access, signal) => {
         if (!access.control) throw new VeilError('VEIL_NODE_TOR_REQUIRED', 'cannot publish the onion service: no Tor control connection');
@@ -137,7 +165,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     }
 
     // 4. The router: the only way this node dials peers.
-    const router = buildRouter(config, tor, i2p);
+    const router = buildRouter(config, tor, i2p, { onDial: (hint, transport, outcome) => connections.outbound(hint, transport, outcome) });
     // The storage servers this node knows (filled by the introducer subscription, issue #4); read by the
     // gateway's missing-block fetches and IPNS lookups.
     const directory = scope.adopt(new ServerDirectory());
@@ -156,7 +184,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     // 5. Web port: gateway and status, on loopback by default.
     let webUrl: string | undefined;
     const status = (): NodeStatus =>
-      buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router, grid: gridStatus(), connections: grid.connections() });
+      buildStatus({ config, version, startedAt: started, tor, i2p, onion, saved, listeners, webUrl, router, grid: gridStatus(), gridPeers: grid.connections(), connections });
     if (config.node.webPort) {
       const blockstore = await FsBlockstore.open(join(nodeDir, 'blocks'));
       // /ipns/: local IPNS records, then the storage servers' (grid-records.ts), and DNSLink over DoH through the

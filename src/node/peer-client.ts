@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Scope, VeilError, raceAbort, throwIfAborted, withTimeout, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import { loadNodeConfig, parseConnectionHints, type NodeConfig } from '../config/index.js';
-import { Router, createDirectDialerDangerously, type HintAttempt, type Transport } from '../net/index.js';
+import { Router, createDirectDialerDangerously, type HintAttempt, type RouterObserver, type Transport } from '../net/index.js';
 import type { TorSupervisor } from './tor-supervisor.js';
 import type { I2pRuntime } from './i2p-runtime.js';
 import { openTransports } from './transports.js';
@@ -23,7 +23,7 @@ export interface PingResult {
 }
 
 /** Builds the router for `config`: the direct dialer only when the node reveals its IP. */
-export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined, i2p: I2pRuntime | undefined): Router {
+export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined, i2p: I2pRuntime | undefined, observer?: RouterObserver): Router {
   return new Router(
     { revealIpAddress: config.node.revealIpAddress, handlers: config.connectionHandlers, allowLoopbackExit: config.testnet.allowLoopbackExit },
     {
@@ -32,6 +32,7 @@ export function buildRouter(config: NodeConfig, tor: TorSupervisor | undefined, 
       i2p: i2p?.dialer(),
       beforeOnionRetry: tor ? () => tor.forgetOnionFailures() : undefined,
     },
+    observer,
   );
 }
 

@@ -15,9 +15,9 @@ import type { Duplex } from 'node:stream';
 import { createPrivateKey } from 'node:crypto';
 import { readFile, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { logger, type AbortOptions, type Closable } from '../core/index.js';
+import { logger, type Closable } from '../core/index.js';
 import type { ConnectionHint, NodeConfig } from '../config/index.js';
-import { createPeerStreamServer, type HttpListener, type HttpListenTarget } from '../net/index.js';
+import { createPeerStreamServer, type HttpListener, type HttpListenTarget, type PeerListenOptions } from '../net/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { FsRecordStore } from '../names/index.js';
 import { ipnsRecordPolicy } from './grid-records.js';
@@ -63,7 +63,7 @@ export interface PeerService extends Closable {
    */
   readonly announcement: (() => Promise<SignedAnnouncement>) | undefined;
   /** Listens on a tub listener endpoint. Throws VEIL_LISTEN_FAILED; honours `signal`. */
-  listen(target: HttpListenTarget, options?: AbortOptions): Promise<HttpListener>;
+  listen(target: HttpListenTarget, options?: PeerListenOptions): Promise<HttpListener>;
   /** Serves an accepted stream (I2P). */
   accept(stream: Duplex): void;
 }

@@ -8,6 +8,7 @@ import type { TorSupervisor } from './tor-supervisor.js';
 import type { PublishedOnion } from './onion-service.js';
 import type { I2pRuntime } from './i2p-runtime.js';
 import type { SavedOnionPublisher } from './onion-publisher.js';
+import type { ConnectionLog } from './connection-log.js';
 
 export interface NodeStatus {
   readonly version: string;
@@ -24,7 +25,15 @@ export interface NodeStatus {
     readonly socks: string | undefined;
     readonly lastError: string | undefined;
   } | undefined;
-  readonly i2p: { readonly state: string; readonly address: string | undefined; readonly sam: string; readonly lastError: string | undefined } | undefined;
+  readonly i2p: {
+    readonly state: string;
+    readonly address: string | undefined;
+    readonly sam: string;
+    readonly launched: boolean;
+    /** PID of an i2pd this node launched. */
+    readonly pid: number | undefined;
+    readonly lastError: string | undefined;
+  } | undefined;
   readonly onionService: { readonly address: string; readonly state: string } | undefined;
   /** Services added with `veil onion add`, as the running node publishes them. */
   readonly savedOnionServices: readonly { readonly name: string; readonly address: string; readonly state: string }[];
@@ -32,10 +41,23 @@ export interface NodeStatus {
   readonly webUrl: string | undefined;
   /** For each hint type: "via tor", "via i2p", "direct", or "not used: <reason>". */
   readonly handlers: Readonly<Record<string, string>>;
-  /** Connections to peers: Tahoe's status words ("Connected to HINT via tor", "Trying to connect", …). */
-  readonly connections: readonly { readonly peer: string; readonly status: string }[];
+  /**
+   * Connections with peers, in Tahoe's status words: first the grid's peers by role ("introducer", "storage
+   * server NICK": "Connected to HINT via tor", "unstarted", "Failed to connect: …"), then every connection seen,
+   * most recent first: "Connected to HINT via tor", "Connected from i2p:ADDR.b32.i2p via i2p" (an accepted stream),
+   * "Could not connect to HINT via i2p: …".
+   */
+  readonly connections: readonly NodeConnection[];
   /** The grid (issue #4): what this node serves, announces and knows. */
   readonly grid: GridStatus;
+}
+
+export interface NodeConnection {
+  readonly peer: string;
+  readonly direction: 'inbound' | 'outbound';
+  /** tor, i2p, direct, or none (not connected). */
+  readonly transport: string;
+  readonly status: string;
 }
 
 export interface GridStatus {
@@ -63,7 +85,9 @@ export interface StatusInputs {
   readonly webUrl: string | undefined;
   readonly router: Router;
   readonly grid?: GridStatus | undefined;
-  readonly connections?: readonly { readonly peer: string; readonly status: string }[] | undefined;
+  /** The grid's peers by role (grid-membership.ts). */
+  readonly gridPeers?: readonly { readonly peer: string; readonly status: string }[] | undefined;
+  readonly connections?: ConnectionLog | undefined;
 }
 
 export function buildStatus(i: StatusInputs): NodeStatus {
@@ -88,13 +112,18 @@ export function buildStatus(i: StatusInputs): NodeStatus {
           lastError: i.tor.lastError,
         }
       : undefined,
-    i2p: i.i2p ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, lastError: i.i2p.lastError } : undefined,
+    i2p: i.i2p
+      ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, launched: i.i2p.launchedPid !== undefined, pid: i.i2p.launchedPid, lastError: i.i2p.lastError }
+      : undefined,
     onionService: i.onion ? { address: i.onion.address, state: i.onion.state } : undefined,
     savedOnionServices: (i.saved?.published() ?? []).map((p) => ({ name: p.name, address: `${p.serviceId}.onion`, state: String(p.state) })),
     listeners: i.listeners.map((l) => l.url),
     webUrl: i.webUrl,
     handlers,
-    connections: i.connections ?? [],
+    connections: [
+      ...(i.gridPeers ?? []).map((c): NodeConnection => ({ peer: c.peer, direction: 'outbound', transport: /via (\w+)/.exec(c.status)?.[1] ?? 'none', status: c.status })),
+      ...(i.connections?.list() ?? []),
+    ],
     grid: i.grid ?? { introducer: undefined, storageFurl: undefined, announced: undefined, subscription: undefined, servers: [] },
   };
 }

@@ -4,7 +4,9 @@
  * configuration depends on must start; one that is merely allowed (tor: or i2p: hints from peers) is tried and,
  * when its daemon is absent, left out with a warning: its hints are then skipped, never dialed another way.
  */
-import { logger, type AbortOptions, type ProgressOptions, type Scope } from '../core/index.js';
+import { VeilError, isVeilError, logger, type AbortOptions, type ProgressOptions, type Scope } from '../core/index.js';
+import type { LaunchedI2pd } from '../i2p/index.js';
+import { launchNodeI2pd } from './i2p-launch.js';
 import type { NodeConfig } from '../config/index.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import { I2pRuntime } from './i2p-runtime.js';
@@ -54,19 +56,31 @@ export async function openTransports(config: NodeConfig, scope: Scope, options: 
   }
 
   let i2p: I2pRuntime | undefined;
+  let i2pd: LaunchedI2pd | undefined;
   const needsI2p = config.i2p.enabled && config.i2p.dest !== undefined;
-  const wantsI2p = config.i2p.enabled && handlers.i2p.handler === 'i2p' && config.i2p.samPort !== undefined && wanted('i2p');
+  const wantsI2p = config.i2p.enabled && handlers.i2p.handler === 'i2p' && (config.i2p.samPort !== undefined || config.i2p.launch) && wanted('i2p');
   if (needsI2p || wantsI2p) {
     try {
+      // [i2p] launch = true: the node's own i2pd (stopped with the scope, after the session below).
+      if (config.i2p.launch) {
+        if (!options.join && !options.allowPublicNetwork) {
+          throw new VeilError('VEIL_NODE_PUBLIC_NETWORK_REFUSED', 'refusing to launch an i2pd that joins the public I2P network in this context', {
+            hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network with I2P',
+          });
+        }
+        i2pd = scope.adopt(await launchNodeI2pd(config, { network: options.join ? { kind: 'testnet', join: options.join } : { kind: 'public' }, signal: options.signal, onProgress: options.onProgress }));
+      }
       i2p = scope.adopt(
         await I2pRuntime.start(config, {
           signal: options.signal,
           onProgress: options.onProgress,
           tunnelOptions: options.join ? TESTNET_TUNNEL_OPTIONS : undefined,
+          samEndpoint: i2pd?.samEndpoint,
+          launchedPid: i2pd?.pid,
         }),
       );
     } catch (err) {
-      if (needsI2p) throw err;
+      if (needsI2p || (isVeilError(err) && err.code === 'VEIL_NODE_PUBLIC_NETWORK_REFUSED')) throw err;
       log.warn('I2P is not available; i2p: hints will not be reachable:', (err as Error).message);
     }
   }

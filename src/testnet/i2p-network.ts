@@ -235,6 +235,7 @@ export async function startI2pTestnet(options: StartI2pTestnetOptions): Promise<
       floodfill: plan.floodfill,
     }));
     const info: I2pTestnetInfo = {
+      netId: I2P_TESTNET_NETID,
       routers: routers.map(({ name, dataDir, samPort, pid }) => ({ name, dataDir, samPort, pid })),
       i2pdBinary: binary.path,
     };

@@ -55,6 +55,8 @@ export interface I2pTestnetRouter {
 }
 
 export interface I2pTestnetInfo {
+  /** Network id of the private network (never 2, the public one); a launched i2pd joins with it. */
+  readonly netId: number;
   readonly routers: readonly I2pTestnetRouter[];
   /** Path of the private i2pd binary used (a patched copy, see src/testnet/README.md), for launching more routers. */
   readonly i2pdBinary: string;

@@ -81,7 +81,9 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
   assert.equal((await veil(['create-client', viaTor, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${tor.clients[1]!.controlPort}`, '--webport=disabled'])).code, 0);
   assert.equal((await veil(['create-client', viaI2p, '--hide-ip', '--tcp=disabled', `--i2p-sam-port=tcp:127.0.0.1:${samB.samPort}`, `--testnet-join=${join_}`, '--webport=disabled'])).code, 0);
 
-  const node = new VeilRun(server);
+  // The leak audit of a running node, extended to I2P: it only connects to its tor's control and SOCKS ports and
+  // its SAM bridge (and Unix sockets).
+  const node = new VeilRun(server, { strace: true });
   try {
     await node.ready(180_000);
     const status = JSON.parse((await veil(['status', server, '--json'])).stdout) as { i2p: { state: string; address: string }; onionService: { address: string } };
@@ -97,8 +99,20 @@ test('--listen=tor,i2p: one client reaches the node over Tor, another over I2P, 
     assert.equal(i.code, 0, i.stderr);
     assert.match(i.stdout, new RegExp(`^Connected to i2p:${b32}:3457 via i2p`, 'm'));
     assert.match(i.stdout, /tor:\S+: skipped: tor: hints are not dialed|tor:\S+: skipped/, 'the I2P-only client says why it skipped the tor: hint');
+    // The server says how each client came in: its onion service, and an I2P stream from the client's destination.
+    const after = await waitForStatus(server, (st) => {
+      const c = st['connections'] as { transport: string }[];
+      return c.some((x) => x.transport === 'tor') && c.some((x) => x.transport === 'i2p');
+    });
+    const lines = (after['connections'] as { peer: string; direction: string; status: string }[]).map((c) => `${c.direction} ${c.peer}: ${c.status}`);
+    assert.ok(lines.some((l) => /^inbound an onion service client: .*via tor/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^inbound i2p:[a-z2-7]{52}\.b32\.i2p: .*from i2p:[a-z2-7]{52}\.b32\.i2p via i2p/.test(l)), lines.join('\n'));
   } finally {
     assert.equal(await node.stop(), 0, node.stderr);
+    const torClient = tor.clients[0]!;
+    const allowed = new Set([torClient.controlPort, torClient.socksPort, samA.samPort]);
+    const leaks = findLeaks(node.addresses(), (a) => a.family === 'unix' || (a.family === 'inet' && a.host === '127.0.0.1' && allowed.has(a.port)));
     node.dispose();
+    assert.deepEqual(leaks.map((l) => l.line), [], 'the node connected elsewhere than its tor and its SAM bridge');
   }
 });

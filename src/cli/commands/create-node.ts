@@ -43,7 +43,8 @@ const LISTEN_HELP = `  --listen=tcp,tor,i2p,none where peers reach this node (de
   --hostname=HOST           host name or IP peers use, with --listen=tcp
   --port=ENDPOINT           listener, written verbatim as tub.port (with --location)
   --location=HINTS          connection hints, written verbatim as tub.location (with --port)
-  --i2p-launch              launch a private i2pd for this node
+  --i2p-launch              launch this node's own i2pd at each start (data in NODEDIR/private/i2p; with
+                            --testnet-join it joins that private I2P network)
   --i2p-executable=PATH     i2pd binary for --i2p-launch
   --no-storage              do not offer storage to other nodes`;
 

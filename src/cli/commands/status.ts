@@ -14,7 +14,10 @@ export function formatStatus(s: NodeStatus): string {
   }
   if (s.onionService) lines.push(`  onion service: ${s.onionService.address} (${s.onionService.state})`);
   for (const o of s.savedOnionServices) lines.push(`  onion service "${o.name}": ${o.address} (${o.state})`);
-  if (s.i2p) lines.push(`  i2p: ${s.i2p.state}${s.i2p.address ? `, destination ${s.i2p.address}` : ''}, SAM ${s.i2p.sam}`);
+  if (s.i2p) {
+    lines.push(`  i2p: ${s.i2p.state}${s.i2p.address ? `, destination ${s.i2p.address}` : ''}, SAM ${s.i2p.sam}${s.i2p.launched ? `, i2pd launched by this node (pid ${s.i2p.pid})` : ''}`);
+    if (s.i2p.lastError) lines.push(`    last error: ${s.i2p.lastError}`);
+  }
   for (const l of s.listeners) lines.push(`  listening: ${l}`);
   if (s.webUrl) lines.push(`  web port: ${s.webUrl}`);
   lines.push('  connection hints:');
