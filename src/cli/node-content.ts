@@ -26,18 +26,6 @@ export async function writeStream(out: NodeJS.WritableStream, chunks: AsyncItera
   }
 }
 
-/** `12.3 MiB` style sizes for progress lines. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
 /** A string option, or undefined; a repeated or boolean use is an input error. */
 export function stringOption(values: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const v = values[name];

@@ -46,7 +46,8 @@ const BAR_WIDTH = 24;
 /** Shortest time between two redraws of a terminal bar (ms). */
 const REDRAW_MS = 100;
 
-function size(n: number): string {
+/** `12.3 MiB` style sizes for progress lines. */
+export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;
@@ -93,14 +94,14 @@ export function transferProgress(io: CliIo, isShown: boolean, now: () => number 
         lastDraw = 0;
         if (tty && isDirty) io.stderr.write('\n');
       }
-      const fmt = isCount(event.type) ? (n: number) => String(n) : size;
+      const fmt = isCount(event.type) ? (n: number) => String(n) : formatBytes;
       const pct = total ? Math.min(100, Math.floor((doneN * 100) / total)) : undefined;
       const amount = `${fmt(doneN)}${total ? ` / ${fmt(total)}` : ''}`;
       if (tty) {
         if (t - lastDraw < REDRAW_MS && doneN !== total) return;
         lastDraw = t;
         const seconds = (t - started) / 1000;
-        const rate = !isCount(event.type) && seconds > 0 ? `  ${size(Math.round(doneN / seconds))}/s` : '';
+        const rate = !isCount(event.type) && seconds > 0 ? `  ${formatBytes(Math.round(doneN / seconds))}/s` : '';
         const filled = pct === undefined ? 0 : Math.round((pct * BAR_WIDTH) / 100);
         const bar = pct === undefined ? '' : `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] `;
         io.stderr.write(`\r\x1b[K${name.padEnd(11)} ${bar}${amount}${pct === undefined ? '' : `  ${pct}%`}${rate}`);

@@ -8,18 +8,16 @@
  * POSIX) and fsyncs the shard directory. A crash leaves at most a temp file, which is never read as a block and
  * is swept by open(). Reads verify the hash again, so disk corruption surfaces as VEIL_CONTENT_BLOCK_MISMATCH.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
-import { VeilError, logger, sensitive, throwIfAborted, type AbortOptions } from '../core/index.js';
+import { ATOMIC_TEMP_PREFIX, VeilError, logger, removeShardTempFiles, sensitive, syncDirectory, throwIfAborted, writeFileAtomic, type AbortOptions } from '../core/index.js';
 import { blockNotFound, checkBlock, type Blockstore } from './blockstore.js';
 import { cidKey, isIdentityCid, parseCid, verifyBlock } from './cid.js';
 import { CONTENT_DEFAULTS } from './defaults.js';
 
 const log = logger('veil:content:blockstore');
 const SUFFIX = '.data';
-const TEMP_PREFIX = '.tmp-';
 
 export interface FsBlockstoreOptions {
   /** Largest block accepted by put (bytes). Default CONTENT_DEFAULTS.maxBlockBytes. */
@@ -34,16 +32,6 @@ function errno(err: unknown): string | undefined {
 
 function ioError(what: string, err: unknown): VeilError {
   return new VeilError('VEIL_CONTENT_STORE_IO', `blockstore: cannot ${what}: ${errno(err) ?? 'I/O error'}`, { cause: err });
-}
-
-/** fsync a directory so a rename or unlink inside it is durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export class FsBlockstore implements Blockstore {
@@ -64,12 +52,7 @@ export class FsBlockstore implements Blockstore {
   static async open(dir: string, options: FsBlockstoreOptions = {}): Promise<FsBlockstore> {
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      for (const shard of await readdir(dir, { withFileTypes: true })) {
-        if (!shard.isDirectory()) continue;
-        for (const name of await readdir(join(dir, shard.name))) {
-          if (name.startsWith(TEMP_PREFIX)) await rm(join(dir, shard.name, name), { force: true });
-        }
-      }
+      await removeShardTempFiles(dir, ATOMIC_TEMP_PREFIX);
     } catch (err) {
       throw ioError('open the block directory', err);
     }
@@ -121,34 +104,19 @@ export class FsBlockstore implements Blockstore {
     if (isIdentityCid(cid)) return;
     if (await this.has(cid)) return;
     const { shardDir, file } = this.#paths(cid);
-    const temp = join(shardDir, TEMP_PREFIX + randomBytes(8).toString('hex'));
-    let isRenamed = false;
     try {
       await mkdir(shardDir, { recursive: true, mode: 0o700 });
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      throwIfAborted(signal, 'blockstore put');
-      await rename(temp, file);
-      isRenamed = true;
-      await syncDir(shardDir);
+      await writeFileAtomic(file, bytes, {
+        mode: 0o600,
+        syncDirectory: true,
+        signal,
+        what: 'blockstore put',
+        // open() sweeps leftovers; the original error is what the caller needs to see.
+        onCleanupError: (temp, cleanupErr) => log.warn('cannot remove a temp block file', sensitive(temp), cleanupErr),
+      });
     } catch (err) {
-      if (!isRenamed) await this.#removeTemp(temp);
       if (err instanceof VeilError) throw err;
       throw ioError('write a block', err);
-    }
-  }
-
-  async #removeTemp(temp: string): Promise<void> {
-    try {
-      await rm(temp, { force: true });
-    } catch (err) {
-      // open() sweeps leftovers; the original error is what the caller needs to see.
-      log.warn('cannot remove a temp block file', sensitive(temp), err);
     }
   }
 
@@ -158,7 +126,7 @@ export class FsBlockstore implements Blockstore {
     const { shardDir, file } = this.#paths(cid);
     try {
       await unlink(file);
-      await syncDir(shardDir);
+      await syncDirectory(shardDir);
     } catch (err) {
       if (errno(err) === 'ENOENT') return;
       throw ioError('delete a block', err);
@@ -182,7 +150,7 @@ export class FsBlockstore implements Blockstore {
         throw ioError('list a shard directory', err);
       }
       for (const name of names.sort()) {
-        if (name.startsWith(TEMP_PREFIX) || !name.endsWith(SUFFIX)) continue;
+        if (name.startsWith(ATOMIC_TEMP_PREFIX) || !name.endsWith(SUFFIX)) continue;
         try {
           yield parseCid(name.slice(0, -SUFFIX.length));
         } catch (err) {

@@ -11,3 +11,5 @@ export type { LogLevel, LogRecord, LogSink } from './logger.js';
 export { report } from './progress.js';
 export type { ProgressEvent, ProgressListener, ProgressOptions } from './progress.js';
 export { base32Encode, base32Decode } from './base32.js';
+export { writeFileAtomic, syncDirectory, removeShardTempFiles, ATOMIC_TEMP_PREFIX } from './atomic-file.js';
+export type { WriteFileAtomicOptions } from './atomic-file.js';

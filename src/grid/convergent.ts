@@ -6,12 +6,12 @@
  * ciphertext and CIDs. The read capability of a file is `veil:chk:<base32 key>:<CID>`; a private directory is a
  * manifest (directory-manifest.ts) encrypted the same way, with the capability `veil:dir:<base32 key>:<CID>`.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VeilError, quoteUntrusted, throwIfAborted, type AbortOptions } from '../core/index.js';
 import { parseCid, type CID } from '../content/index.js';
+import { loadOrCreateSecretFile } from './secret-file.js';
 import { base32Decode, base32Encode } from '../core/index.js';
 
 export const CONVERGENCE_FILE = 'private/convergence';
@@ -25,17 +25,7 @@ export type Capability =
 
 /** Reads NODEDIR/private/convergence (base32 of 32 bytes), creating it on first use (mode 0600). */
 export async function loadOrCreateConvergenceSecret(nodeDir: string): Promise<Uint8Array> {
-  const file = join(nodeDir, CONVERGENCE_FILE);
-  try {
-    const bytes = base32Decode((await readFile(file, 'utf8')).trim());
-    if (!bytes || bytes.length !== 32) throw new VeilError('VEIL_NODE_KEY_UNREADABLE', `${file} is not a convergence secret (base32 of 32 bytes)`);
-    return bytes;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const secret = randomBytes(32);
-    await writeFile(file, `${base32Encode(secret)}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  }
+  return loadOrCreateSecretFile(join(nodeDir, CONVERGENCE_FILE), 'a convergence secret');
 }
 
 /** SHA-256 of a file's content, streamed. Honours `signal`. */

@@ -8,7 +8,8 @@ export { generateTlsIdentity, loadOrCreateTlsIdentity, keyHashOf, selfSignedCert
 export type { TlsIdentity } from './tls-identity.js';
 export { parseServiceAddress, formatServiceAddress, newSwissnum, KEY_HASH_CHARS } from './service-address.js';
 export type { ServiceAddress } from './service-address.js';
-export { createStorageHandler, sendError, STORAGE_PATH_PREFIX, LEASE_RENEW_HEADER, LEASE_CANCEL_HEADER, DEFAULT_CONNECTION_MAX_BYTES } from './storage-server.js';
+export { sendError } from './swissnum-route.js';
+export { createStorageHandler, STORAGE_PATH_PREFIX, LEASE_RENEW_HEADER, LEASE_CANCEL_HEADER, DEFAULT_CONNECTION_MAX_BYTES } from './storage-server.js';
 export type { StorageServerOptions, StorageHandler, StorageRoute } from './storage-server.js';
 export { LeaseStore, leaseExpiry, parseLeaseFile, DEFAULT_LEASE_DURATION_MS, MAX_LEASES_PER_BLOCK } from './lease-store.js';
 export type { LeaseSecrets, StoredLease, LeaseStoreOptions } from './lease-store.js';

@@ -17,9 +17,10 @@
  * current announcements (signed, so safe to keep anywhere) survive a restart of the introducer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { VeilError, isVeilError, logger, sensitive, type Closable } from '../core/index.js';
+import { isVeilError, logger, sensitive, type Closable } from '../core/index.js';
+import { handleSwissnumRequest, sendError } from './swissnum-route.js';
 import { ANNOUNCEMENT_LIMITS, parseAnnouncement, verifyAnnouncement, type SignedAnnouncement, type VerifiedAnnouncement } from './announcement.js';
 
 const log = logger('veil:grid:introducer');
@@ -65,16 +66,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { code, message });
-}
-
-function isSwissnum(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Reads a request body of at most `max` bytes; undefined when it is larger (the rest is discarded). */
@@ -257,22 +248,7 @@ export async function openIntroducerServer(options: IntroducerServerOptions): Pr
 
   return {
     handle(req, res) {
-      const url = new URL(req.url ?? '/', 'https://veil-peer');
-      if (!url.pathname.startsWith(INTRODUCER_PATH_PREFIX)) return false;
-      const tail = url.pathname.slice(INTRODUCER_PATH_PREFIX.length);
-      const slash = tail.indexOf('/');
-      const swissnum = slash < 0 ? tail : tail.slice(0, slash);
-      if (!isSwissnum(swissnum, options.swissnum)) {
-        req.resume();
-        sendError(res, 403, 'VEIL_GRID_UNAUTHORIZED', 'wrong swissnum');
-        return true;
-      }
-      route(req, res, slash < 0 ? '' : tail.slice(slash + 1), url.searchParams).catch((err: unknown) => {
-        log.warn('introducer request failed:', err instanceof VeilError ? err.code : 'error', sensitive(err));
-        if (!res.headersSent) sendError(res, 500, 'VEIL_GRID_INTRODUCER_REFUSED', 'internal server error');
-        else res.destroy();
-      });
-      return true;
+      return handleSwissnumRequest(req, res, { prefix: INTRODUCER_PATH_PREFIX, swissnum: options.swissnum, failureCode: 'VEIL_GRID_INTRODUCER_REFUSED', what: 'introducer', log, route });
     },
     list: () => {
       sweep();

@@ -13,28 +13,17 @@
  * capability leaves the other's blocks alive. Only the node that uploaded can renew or cancel (it alone holds
  * the lease secret); a backup of NODEDIR/private/secret keeps that ability.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { VeilError, base32Decode, base32Encode } from '../core/index.js';
 import type { CID } from '../content/index.js';
+import { loadOrCreateSecretFile } from './secret-file.js';
 import type { LeaseSecrets } from './lease-store.js';
 
 export const LEASE_SECRET_FILE = 'private/secret';
 
 /** Reads NODEDIR/private/secret, creating it on first use. Throws VEIL_NODE_KEY_UNREADABLE for a bad file. */
 export async function loadOrCreateLeaseSecret(nodeDir: string): Promise<Uint8Array> {
-  const file = join(nodeDir, LEASE_SECRET_FILE);
-  try {
-    const bytes = base32Decode((await readFile(file, 'utf8')).trim());
-    if (!bytes || bytes.length !== 32) throw new VeilError('VEIL_NODE_KEY_UNREADABLE', `${file} is not a lease secret (base32 of 32 bytes)`);
-    return bytes;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const secret = randomBytes(32);
-    await writeFile(file, `${base32Encode(secret)}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  }
+  return loadOrCreateSecretFile(join(nodeDir, LEASE_SECRET_FILE), 'a lease secret');
 }
 
 /** Derives lease secrets for one server (by KEYHASH) and one upload (its root CID); the result derives per block. */

@@ -15,16 +15,15 @@
  * never a torn one. Temp files are swept on open. Changes to one block are serialized (a per-block queue), so an
  * upload that adds a lease and a cancel that deletes the block never interleave.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VeilError, base32Encode, logger, sensitive } from '../core/index.js';
+import { ATOMIC_TEMP_PREFIX, VeilError, base32Encode, logger, removeShardTempFiles, sensitive, syncDirectory, writeFileAtomic } from '../core/index.js';
 import { cidKey, type CID } from '../content/index.js';
 import type { ExpirePolicy } from '../config/index.js';
 
 const log = logger('veil:grid:lease');
 const SUFFIX = '.leases';
-const TEMP_PREFIX = '.tmp-';
 /** Tahoe's default lease duration: 31 days. */
 export const DEFAULT_LEASE_DURATION_MS = 31 * 86_400_000;
 /**
@@ -94,15 +93,6 @@ export function parseLeaseFile(text: string): StoredLease[] | undefined {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 function ioError(what: string, err: unknown): VeilError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'I/O error';
   return new VeilError('VEIL_CONTENT_STORE_IO', `lease store: cannot ${what}: ${code}`, { cause: err });
@@ -125,12 +115,7 @@ export class LeaseStore {
   static async open(dir: string, options: LeaseStoreOptions = {}): Promise<LeaseStore> {
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      for (const shard of await readdir(dir, { withFileTypes: true })) {
-        if (!shard.isDirectory()) continue;
-        for (const name of await readdir(join(dir, shard.name))) {
-          if (name.startsWith(TEMP_PREFIX)) await rm(join(dir, shard.name, name), { force: true });
-        }
-      }
+      await removeShardTempFiles(dir, ATOMIC_TEMP_PREFIX);
     } catch (err) {
       throw ioError('open the lease directory', err);
     }
@@ -189,26 +174,16 @@ export class LeaseStore {
     if (leases.length === 0) {
       try {
         await unlink(file);
-        await syncDir(shardDir);
+        await syncDirectory(shardDir);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove a lease file', err);
       }
       return;
     }
-    const temp = join(shardDir, TEMP_PREFIX + randomBytes(8).toString('hex'));
     try {
       await mkdir(shardDir, { recursive: true, mode: 0o700 });
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify({ v: 1, leases }));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-      await syncDir(shardDir);
+      await writeFileAtomic(file, JSON.stringify({ v: 1, leases }), { mode: 0o600, syncDirectory: true });
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => undefined);
       throw ioError('write a lease file', err);
     }
   }

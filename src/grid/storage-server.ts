@@ -25,9 +25,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statfs } from 'node:fs/promises';
-import { timingSafeEqual } from 'node:crypto';
-import { VeilError, base32Decode, isVeilError, logger, sensitive } from '../core/index.js';
+import { VeilError, base32Decode, isVeilError, logger } from '../core/index.js';
 import { CAR_CONTENT_TYPE, CONTENT_DEFAULTS, exportCar, parseCid, type Blockstore, type CID } from '../content/index.js';
+import { handleSwissnumRequest, sendError } from './swissnum-route.js';
 import { createRecordHandler, type RecordServerOptions } from './record-server.js';
 import { LEASE_SECRET_BYTES, type LeaseSecrets, type LeaseStore } from './lease-store.js';
 
@@ -64,13 +64,6 @@ export interface StorageServerOptions {
 /** Handles requests under STORAGE_PATH_PREFIX; returns false for other paths (the caller answers 404). */
 export type StorageHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** A JSON error answer `{ code, message }` (for routes in other files too). */
-export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify({ code, message });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
-  res.end(text);
-}
-
 /** Reads a lease secret header: undefined when absent; throws VEIL_INPUT_INVALID when not base32 of 32 bytes. */
 function secretHeader(req: IncomingMessage, name: string): Uint8Array | undefined {
   const v = req.headers[name];
@@ -90,12 +83,6 @@ async function drain(req: IncomingMessage, limit: number): Promise<void> {
       return;
     }
   }
-}
-
-function isSwissnum(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function createStorageHandler(options: StorageServerOptions): StorageHandler {
@@ -285,22 +272,5 @@ export function createStorageHandler(options: StorageServerOptions): StorageHand
     return handler(req, res, rest.slice(slash + 1), query);
   }
 
-  return (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://veil-peer');
-    if (!url.pathname.startsWith(STORAGE_PATH_PREFIX)) return false;
-    const tail = url.pathname.slice(STORAGE_PATH_PREFIX.length);
-    const slash = tail.indexOf('/');
-    const swissnum = slash < 0 ? tail : tail.slice(0, slash);
-    if (!isSwissnum(swissnum, options.swissnum)) {
-      req.resume();
-      sendError(res, 403, 'VEIL_GRID_UNAUTHORIZED', 'wrong swissnum');
-      return true;
-    }
-    route(req, res, slash < 0 ? '' : tail.slice(slash + 1), url.searchParams).catch((err: unknown) => {
-      log.warn('storage request failed:', err instanceof VeilError ? err.code : 'error', sensitive(err));
-      if (!res.headersSent) sendError(res, 500, 'VEIL_GRID_SERVER_REFUSED', 'internal server error');
-      else res.destroy();
-    });
-    return true;
-  };
+  return (req, res) => handleSwissnumRequest(req, res, { prefix: STORAGE_PATH_PREFIX, swissnum: options.swissnum, failureCode: 'VEIL_GRID_SERVER_REFUSED', what: 'storage', log, route });
 }

@@ -14,9 +14,9 @@
  * old key is deleted only after the service.json that no longer names it is in place.
  * One operator edits a node directory at a time: concurrent `veil onion` commands are not locked against each other.
  */
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VeilError, logger, quoteUntrusted, sensitive } from '../core/index.js';
+import { VeilError, logger, quoteUntrusted, sensitive, writeFileAtomic as writeFileAtomicCore } from '../core/index.js';
 import { readOnionKey } from './onion-service.js';
 import { assertOnionName, formatOnionTarget, parseOnionTarget, type OnionTarget } from './onion-target.js';
 import { isClientAuthKey, type OnionServiceKey } from './onion-keys.js';
@@ -138,22 +138,9 @@ export function validateSavedService(value: unknown, file: string, expectedName?
   return { version: FORMAT_VERSION, name, target: formatOnionTarget(target), virtualPort, createdAt: v['createdAt'], clientAuth: v['clientAuth'], current, retiring, clients };
 }
 
-/** Writes `data` to `path` atomically (temp file, fsync, rename), mode 0600. */
+/** Writes `data` to `path` atomically (temp file `<path>.tmp-<pid>-<time>`, fsync, rename), mode 0600. */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomicCore(path, data, { tempPath: `${path}.tmp-${process.pid}-${Date.now().toString(36)}`, mode: 0o600 });
 }
 
 /** Reads one saved service. Throws VEIL_ONION_SERVICE_UNKNOWN, VEIL_ONION_STATE_CORRUPT, VEIL_ONION_NAME_INVALID. */

@@ -5,14 +5,14 @@
  * streams, and its only connections (strace) go to its SAM bridge. The server's status lists the connection
  * "via i2p".
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getI2pTestnet } from './testnet-env.js';
-import { veil, VeilRun, waitForStatus } from './cli-helpers.js';
+import { veil, waitForStatus } from './cli-helpers.js';
+import { storedBlocks, useGridWorkspace } from './grid-kit.js';
 import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { parseServiceAddress } from '../../src/grid/index.js';
 import { allocatePort } from '../../src/net/index.js';
@@ -22,32 +22,13 @@ const [samA, samB] = i2p.routers.filter((r) => r.samPort !== undefined);
 assert.ok(samA?.samPort && samB?.samPort, 'the private I2P network needs two SAM routers');
 const joinFile = process.env['VEIL_TESTNET']!;
 
-let root: string;
-let server: VeilRun | undefined;
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'veil-grid-i2p-'));
-});
-
-after(async () => {
-  if (server) {
-    await server.stop();
-    server.dispose();
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-function storedBlocks(dir: string): number {
-  let n = 0;
-  for (const shard of readdirSync(dir, { withFileTypes: true })) if (shard.isDirectory()) n += readdirSync(join(dir, shard.name)).filter((f) => f.endsWith('.data')).length;
-  return n;
-}
+const grid = useGridWorkspace('veil-grid-i2p-');
 
 /** Only Unix sockets and the client's own SAM bridge on 127.0.0.1. */
 const onlySam = (port: number) => (a: AuditedAddress): boolean => a.family === 'unix' || (a.family === 'inet' && a.host === '127.0.0.1' && a.port === port);
 
 test('I2P-only storage server and an I2P-only hiding client: put and get 5 MB byte-identical; SAM is the only connection', async () => {
-  const serverDir = join(root, 'server');
+  const serverDir = join(grid.root, 'server');
   const webPort = await allocatePort();
   const created = await veil([
     'create-node', serverDir, '--listen=i2p', '--hide-ip', '--tcp=disabled', `--i2p-sam-port=tcp:127.0.0.1:${samA.samPort}`,
@@ -57,20 +38,20 @@ test('I2P-only storage server and an I2P-only hiding client: put and get 5 MB by
   const b32 = /I2P destination: ([a-z2-7]{52}\.b32\.i2p)/.exec(created.stdout)?.[1];
   assert.ok(b32, created.stdout);
 
-  const clientDir = join(root, 'client');
+  const clientDir = join(grid.root, 'client');
   const c = await veil(['create-client', clientDir, '--hide-ip', '--tcp=disabled', `--i2p-sam-port=tcp:127.0.0.1:${samB.samPort}`, `--testnet-join=${joinFile}`, '--webport=disabled']);
   assert.equal(c.code, 0, c.stderr);
   const cfgPath = join(clientDir, 'veil.cfg');
   writeFileSync(cfgPath, `${readFileSync(cfgPath, 'utf8')}\n[client]\nshares.needed = 1\nshares.happy = 1\nshares.total = 1\n`);
 
-  server = new VeilRun(serverDir);
+  const server = grid.start(serverDir);
   await server.ready(180_000);
   const furl = readFileSync(join(serverDir, 'private/storage.furl'), 'utf8').trim();
   const address = parseServiceAddress(furl);
   assert.deepEqual(address.hints.map((h) => h.kind), ['i2p'], 'the service address has only the i2p: hint');
 
   const plain = randomBytes(5 * 1024 * 1024);
-  const file = join(root, 'file.bin');
+  const file = join(grid.root, 'file.bin');
   writeFileSync(file, plain);
 
   const put = await veil(['put', file, '--server', furl, '-d', clientDir, '--json'], { strace: true, timeoutMs: 400_000 });
@@ -82,7 +63,7 @@ test('I2P-only storage server and an I2P-only hiding client: put and get 5 MB by
   assert.deepEqual(findLeaks(put.addresses, onlySam(samB.samPort!)).map((l) => l.line), [], 'put: the client connected elsewhere than its SAM bridge');
   assert.ok(put.addresses.some((a) => a.family === 'inet' && a.port === samB.samPort), 'put went through the SAM bridge');
 
-  const out = join(root, 'back.bin');
+  const out = join(grid.root, 'back.bin');
   const get = await veil(['get', result.capability, '--server', furl, '-o', out, '-d', clientDir], { strace: true, timeoutMs: 400_000 });
   assert.equal(get.code, 0, `${get.stdout}\n${get.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'byte-identical after the round trip');

@@ -6,14 +6,14 @@
  * server do not stop the download; an announcement signed by the wrong key is refused with its code and
  * nothing is stored. All nodes are real `veil` processes; servers start in parallel.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
 import { veil, VeilRun, waitForStatus } from './cli-helpers.js';
+import { blockFiles, created, useGridWorkspace } from './grid-kit.js';
 import { allocatePort, createTorDialer, dialRetryingOnions } from '../../src/net/index.js';
 import { ANNOUNCEMENT_CONTEXT, IntroducerClient, generateTlsIdentity, newSwissnum, parseServiceAddress, signAnnouncement, formatServiceAddress } from '../../src/grid/index.js';
 import { isVeilError } from '../../src/core/index.js';
@@ -22,46 +22,15 @@ const tor = getTorTestnet();
 const [torA, torB] = tor.clients;
 assert.ok(torA && torB, 'the private network needs two clients');
 
-let root: string;
-const running: VeilRun[] = [];
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'veil-grid-intro-'));
-});
-
-after(async () => {
-  for (const r of running.reverse()) {
-    await r.stop();
-    r.dispose();
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-function start(dir: string): VeilRun {
-  const r = new VeilRun(dir);
-  running.push(r);
-  return r;
-}
-
-function blockFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const shard of readdirSync(dir, { withFileTypes: true })) {
-    if (shard.isDirectory()) for (const f of readdirSync(join(dir, shard.name))) if (f.endsWith('.data')) out.push(join(dir, shard.name, f));
-  }
-  return out;
-}
-
-async function created(args: string[]): Promise<void> {
-  const r = await veil(args, { timeoutMs: 180_000 });
-  assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
-}
+const grid = useGridWorkspace('veil-grid-intro-');
+const start = (dir: string): VeilRun => grid.start(dir);
 
 test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put/get, tampered copy, stopped server, forged announcement', async (t) => {
   const t0 = Date.now();
   const phase = (name: string): void => t.diagnostic(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const controlA = `--tor-control-port=tcp:127.0.0.1:${torA!.controlPort}`;
   const controlB = `--tor-control-port=tcp:127.0.0.1:${torB!.controlPort}`;
-  const introDir = join(root, 'introducer');
+  const introDir = join(grid.root, 'introducer');
   const introWeb = await allocatePort();
   await created(['create-introducer', introDir, '--listen=tor', '--hide-ip', controlA, `--webport=tcp:${introWeb}:interface=127.0.0.1`, '--nickname=intro', '--allow-loopback-exit']);
   const introFurl = readFileSync(join(introDir, 'private/introducer.furl'), 'utf8').trim();
@@ -70,8 +39,8 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   assert.match(readFileSync(join(introDir, 'veil.cfg'), 'utf8'), /^\[introducer\]\n(?:##.*\n)*enabled = true$/m);
 
   // Three storage servers and two clients, created side by side.
-  const serverDirs = [1, 2, 3].map((i) => join(root, `server-${i}`));
-  const clientDirs = [join(root, 'client-1'), join(root, 'client-2')];
+  const serverDirs = [1, 2, 3].map((i) => join(grid.root, `server-${i}`));
+  const clientDirs = [join(grid.root, 'client-1'), join(grid.root, 'client-2')];
   const clientWeb = await allocatePort();
   await Promise.all([
     ...serverDirs.map((dir, i) => created(['create-node', dir, '--listen=tor', '--hide-ip', controlA, '--webport=disabled', `--nickname=storage-${i + 1}`, `--introducer=${introFurl}`, '--allow-loopback-exit'])),
@@ -119,7 +88,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   phase('client status');
   // 20 MB from the first client, without --server: the servers come from the introducer.
   const plain = randomBytes(20 * 1024 * 1024);
-  const file = join(root, 'file.bin');
+  const file = join(grid.root, 'file.bin');
   writeFileSync(file, plain);
   const put = await veil(['put', file, '-d', clientDirs[0]!, '--json'], { timeoutMs: 900_000 });
   assert.equal(put.code, 0, `${put.stdout}\n${put.stderr}`);
@@ -128,7 +97,7 @@ test('introducer + three onion-only storage servers + hide-ip clients: 20 MB put
   for (const dir of serverDirs) assert.equal(blockFiles(join(dir, 'storage')).length, result.blocks, `${dir} holds a full copy`);
 
   phase('put 20 MB');
-  const out = join(root, 'back.bin');
+  const out = join(grid.root, 'back.bin');
   const get1 = await veil(['get', result.capability, '-o', out, '-d', clientDirs[1]!], { timeoutMs: 900_000 });
   assert.equal(get1.code, 0, `${get1.stdout}\n${get1.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'byte-identical from the second client');

@@ -5,14 +5,14 @@
  * through its onion service; under the leak audit (strace) its put and get only ever talk to its tor's SOCKS and
  * control ports (and Unix sockets), never to a tcp: hint directly.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
 import { veil, VeilRun, waitForStatus } from './cli-helpers.js';
+import { created, storedBlocks, useGridWorkspace } from './grid-kit.js';
 import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { allocatePort } from '../../src/net/index.js';
 import { parseServiceAddress } from '../../src/grid/index.js';
@@ -21,52 +21,23 @@ const tor = getTorTestnet();
 const [torA, torB] = tor.clients;
 assert.ok(torA && torB, 'the private network needs two clients');
 
-let root: string;
-const running: VeilRun[] = [];
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'veil-grid-mixed-'));
-});
-
-after(async () => {
-  for (const r of running.reverse()) {
-    await r.stop();
-    r.dispose();
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-function start(dir: string): VeilRun {
-  const r = new VeilRun(dir);
-  running.push(r);
-  return r;
-}
-
-function blockCount(dir: string): number {
-  let n = 0;
-  for (const shard of readdirSync(dir, { withFileTypes: true })) if (shard.isDirectory()) n += readdirSync(join(dir, shard.name)).filter((f) => f.endsWith('.data')).length;
-  return n;
-}
-
-async function created(args: string[]): Promise<void> {
-  const r = await veil(args, { timeoutMs: 180_000 });
-  assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
-}
+const grid = useGridWorkspace('veil-grid-mixed-');
+const start = (dir: string): VeilRun => grid.start(dir);
 
 function describe(a: readonly AuditedAddress[]): string {
   return a.map((x) => x.line).join('\n');
 }
 
 test('tcp:-only and onion-only servers, a tcp = tor client: both reached through Tor, and the leak audit finds only Tor', async () => {
-  const introDir = join(root, 'introducer');
+  const introDir = join(grid.root, 'introducer');
   const introWeb = await allocatePort();
   await created(['create-introducer', introDir, '--listen=tcp', '--hostname=127.0.0.1', `--webport=tcp:${introWeb}:interface=127.0.0.1`]);
   const introFurl = readFileSync(join(introDir, 'private/introducer.furl'), 'utf8').trim();
   assert.deepEqual(parseServiceAddress(introFurl).hints.map((h) => h.kind), ['tcp']);
 
-  const tcpDir = join(root, 'tcp-server');
-  const onionDir = join(root, 'onion-server');
-  const clientDir = join(root, 'client');
+  const tcpDir = join(grid.root, 'tcp-server');
+  const onionDir = join(grid.root, 'onion-server');
+  const clientDir = join(grid.root, 'client');
   await Promise.all([
     created(['create-node', tcpDir, '--listen=tcp', '--hostname=127.0.0.1', '--webport=disabled', '--nickname=tcp-server', `--introducer=${introFurl}`]),
     created(['create-node', onionDir, '--listen=tor', '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${torA!.controlPort}`, '--webport=disabled', '--nickname=onion-server', `--introducer=${introFurl}`, '--allow-loopback-exit']),
@@ -91,16 +62,16 @@ test('tcp:-only and onion-only servers, a tcp = tor client: both reached through
   await waitForStatus(introDir, (s) => s['grid']?.introducer?.announcements === 2, 300_000);
 
   const plain = randomBytes(1024 * 1024 + 777);
-  const file = join(root, 'file.bin');
+  const file = join(grid.root, 'file.bin');
   writeFileSync(file, plain);
   const put = await veil(['put', file, '-d', clientDir, '--json'], { strace: true, timeoutMs: 600_000 });
   assert.equal(put.code, 0, `${put.stdout}\n${put.stderr}`);
   const result = JSON.parse(put.stdout) as { capability: string; blocks: number; servers: number };
   assert.equal(result.servers, 2);
-  assert.equal(blockCount(join(tcpDir, 'storage')), result.blocks);
-  assert.equal(blockCount(join(onionDir, 'storage')), result.blocks);
+  assert.equal(storedBlocks(join(tcpDir, 'storage')), result.blocks);
+  assert.equal(storedBlocks(join(onionDir, 'storage')), result.blocks);
 
-  const out = join(root, 'back.bin');
+  const out = join(grid.root, 'back.bin');
   const get = await veil(['get', result.capability, '-o', out, '-d', clientDir], { strace: true, timeoutMs: 600_000 });
   assert.equal(get.code, 0, `${get.stdout}\n${get.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'byte-identical');

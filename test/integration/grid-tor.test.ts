@@ -6,14 +6,14 @@
  * `veil ls`, `veil get -o` of the tree, and its leases renewed and cancelled (cancel deletes its blocks); the put
  * and the renewal run under strace and reach nothing but the client's tor.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTorTestnet } from './testnet-env.js';
-import { veil, VeilRun } from './cli-helpers.js';
+import { veil } from './cli-helpers.js';
+import { storedBlocks, useGridWorkspace } from './grid-kit.js';
 import { findLeaks, type AuditedAddress } from './leak-audit.js';
 import { generateTlsIdentity, newSwissnum, parseServiceAddress, formatServiceAddress } from '../../src/grid/index.js';
 import { MemoryBlockstore, importFile } from '../../src/content/index.js';
@@ -22,36 +22,17 @@ const tor = getTorTestnet();
 const [clientA, clientB] = tor.clients;
 assert.ok(clientA && clientB, 'the private network needs two clients');
 
-let root: string;
-let server: VeilRun | undefined;
 /** Set by the first test, used by the second. */
 let shared: { furl: string; clientDir: string; storageDir: string } | undefined;
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'veil-grid-tor-'));
-});
-
-after(async () => {
-  if (server) {
-    await server.stop();
-    server.dispose();
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-function storedBlocks(dir: string): number {
-  let n = 0;
-  for (const shard of readdirSync(dir, { withFileTypes: true })) if (shard.isDirectory()) n += readdirSync(join(dir, shard.name)).filter((f) => f.endsWith('.data')).length;
-  return n;
-}
+const grid = useGridWorkspace('veil-grid-tor-');
 
 test('onion-only storage server and a hide-ip client: put and get a file; wrong key and swissnum refused', async () => {
-  const serverDir = join(root, 'server');
+  const serverDir = join(grid.root, 'server');
   const created = await veil(['create-node', serverDir, '--listen=tor', '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${clientA!.controlPort}`, '--webport=disabled', '--nickname=storage-1', '--allow-loopback-exit']);
   assert.equal(created.code, 0, created.stderr);
   assert.match(readFileSync(join(serverDir, 'veil.cfg'), 'utf8'), /^\[storage\]\n(?:##.*\n)*enabled = true$/m);
 
-  const clientDir = join(root, 'client');
+  const clientDir = join(grid.root, 'client');
   const c = await veil(['create-client', clientDir, '--hide-ip', `--tor-control-port=tcp:127.0.0.1:${clientB!.controlPort}`, '--webport=disabled', '--allow-loopback-exit']);
   assert.equal(c.code, 0, c.stderr);
   const cfgPath = join(clientDir, 'veil.cfg');
@@ -59,7 +40,7 @@ test('onion-only storage server and a hide-ip client: put and get a file; wrong 
   assert.doesNotMatch(cfg, /^\[client\]$/m);
   writeFileSync(cfgPath, `${cfg}\n[client]\nshares.needed = 1\nshares.happy = 1\nshares.total = 1\n`);
 
-  server = new VeilRun(serverDir);
+  const server = grid.start(serverDir);
   await server.ready();
   const furl = readFileSync(join(serverDir, 'private/storage.furl'), 'utf8').trim();
   const address = parseServiceAddress(furl);
@@ -68,7 +49,7 @@ test('onion-only storage server and a hide-ip client: put and get a file; wrong 
   const storageDir = join(serverDir, 'storage');
 
   const plain = randomBytes(3 * 1024 * 1024 + 12345);
-  const file = join(root, 'file.bin');
+  const file = join(grid.root, 'file.bin');
   writeFileSync(file, plain);
 
   // Refusals first: nothing may be stored by them.
@@ -91,18 +72,18 @@ test('onion-only storage server and a hide-ip client: put and get a file; wrong 
   assert.equal(result.servers, 1);
   assert.equal(storedBlocks(storageDir), result.blocks);
 
-  const out = join(root, 'back.bin');
+  const out = join(grid.root, 'back.bin');
   const get = await veil(['get', result.capability, '--server', furl, '-o', out, '-d', clientDir], { timeoutMs: 300_000 });
   assert.equal(get.code, 0, `${get.stdout}\n${get.stderr}`);
   assert.ok(readFileSync(out).equals(plain), 'byte-identical after the round trip');
 
   // A capability with the wrong key decrypts to garbage — but a wrong swissnum cannot even read.
-  const badGet = await veil(['get', result.capability, '--server', wrongSwiss, '-o', join(root, 'nope.bin'), '-d', clientDir], { timeoutMs: 180_000 });
+  const badGet = await veil(['get', result.capability, '--server', wrongSwiss, '-o', join(grid.root, 'nope.bin'), '-d', clientDir], { timeoutMs: 180_000 });
   assert.equal(badGet.code, 5, badGet.stderr);
   assert.match(badGet.stderr, /VEIL_GRID_BLOCK_UNAVAILABLE/);
 
   // Public upload: Kubo's default CID.
-  const small = join(root, 'small.txt');
+  const small = join(grid.root, 'small.txt');
   writeFileSync(small, 'hello grid\n');
   const expected = await importFile(small, new MemoryBlockstore());
   const pub = await veil(['put', small, '--public', '--server', furl, '-d', clientDir], { timeoutMs: 180_000 });
@@ -114,7 +95,7 @@ test('onion-only storage server and a hide-ip client: put and get a file; wrong 
 test('a private directory over Tor: put, ls, get the tree; leases renewed, then cancelled (its blocks deleted)', async () => {
   assert.ok(shared, 'the first test set up the server');
   const { furl, clientDir, storageDir } = shared;
-  const tree = join(root, 'tree');
+  const tree = join(grid.root, 'tree');
   mkdirSync(join(tree, 'sub'), { recursive: true });
   const files = new Map([
     ['one.bin', randomBytes(400_000)],
@@ -139,7 +120,7 @@ test('a private directory over Tor: put, ls, get the tree; leases renewed, then 
   assert.deepEqual(listing.entries.map((e) => [e.name, e.type, e.size]), [['one.bin', 'file', 400_000], ['sub', 'directory', files.get('sub/two.txt')!.length]]);
   assert.match(listing.entries[0]!.cap, /^veil:chk:/);
 
-  const out = join(root, 'tree-back');
+  const out = join(grid.root, 'tree-back');
   const get = await veil(['get', result.capability, '--server', furl, '-o', out, '-d', clientDir], { timeoutMs: 300_000 });
   assert.equal(get.code, 0, get.stderr);
   for (const [rel, bytes] of files) assert.ok(readFileSync(join(out, rel)).equals(bytes), rel);

@@ -12,7 +12,8 @@ import {
   type ImportProfileName,
 } from '../../content/index.js';
 import { print, type CliIo, type Command, type CommandContext } from '../command.js';
-import { formatBytes, openNodeBlockstore, stringOption } from '../node-content.js';
+import { openNodeBlockstore, stringOption } from '../node-content.js';
+import { formatBytes } from '../progress.js';
 
 /** IPIP-499 profile names accepted as aliases of ours. */
 const PROFILE_ALIASES: Readonly<Record<string, ImportProfileName>> = { 'unixfs-v0-2015': 'kubo-v0' };
