@@ -164,7 +164,12 @@ export async function curlTor(socksPort, url, { maxTimeS = 120, out = '/dev/null
 }
 
 /** Repeats curlTor until it succeeds (a fresh descriptor is not on every HSDir at once); bounded. */
-export async function firstFetch(socksPort, url, { deadlineMs = 120_000, maxTimeS = 30 } = {}) {
+/**
+ * Fetches `url` through tor until it answers. `beforeRetry` runs between attempts: the bench passes SIGNAL NEWNYM on
+ * the fetching tor, which clears its memory of failed onion lookups, so that a fetch that started before the
+ * service's descriptor was uploaded does not keep failing from that memory (the same for every service measured).
+ */
+export async function firstFetch(socksPort, url, { deadlineMs = 120_000, maxTimeS = 30, beforeRetry } = {}) {
   const end = Date.now() + deadlineMs;
   let attempts = 0;
   let last;
@@ -176,6 +181,7 @@ export async function firstFetch(socksPort, url, { deadlineMs = 120_000, maxTime
     } catch (err) {
       last = err;
       await sleep(500);
+      await beforeRetry?.();
     }
   }
   throw new Error(`no successful fetch of the onion service within ${deadlineMs} ms (${attempts} attempts): ${last?.message}`);

@@ -17,6 +17,7 @@ const node = await import(join(DIST, 'node', 'index.js'));
 const content = await import(join(DIST, 'content', 'index.js'));
 const net = await import(join(DIST, 'net', 'index.js'));
 const tor = await import(join(DIST, 'tor', 'index.js'));
+const core = await import(join(DIST, 'core', 'index.js'));
 
 const ONION = /([a-z2-7]{56}\.onion)/;
 
@@ -132,11 +133,15 @@ export async function benchTor({ transferMB, rounds, onionshareAvailable, profil
   defer(() => control.close());
   const watcher = await tor.HsDescWatcher.start(control);
   defer(() => watcher.close());
+  // Client B fetches every service; between attempts it forgets failed onion lookups (firstFetch).
+  const { control: controlB } = await tor.openTorControl(net.connectLocal, { kind: 'tcp', host: '127.0.0.1', port: b.controlPort });
+  defer(() => controlB.close());
+  const fetchOptions = { beforeRetry: () => controlB.signal('NEWNYM').catch(() => undefined) };
   let t = Date.now();
   const floor = await control.addOnion({ ports: [{ virtualPort: 80, target: `127.0.0.1:${pyPort}` }], discardPrivateKey: true });
-  await watcher.uploaded(floor.serviceId, { signal: AbortSignal.timeout(120_000) });
+  await watcher.uploaded(floor.serviceId, { signal: core.withTimeout(undefined, 120_000) });
   const floorUploaded = (Date.now() - t) / 1000;
-  const floorFetch = await firstFetch(b.socksPort, `http://${floor.serviceId}.onion/small.txt`);
+  const floorFetch = await firstFetch(b.socksPort, `http://${floor.serviceId}.onion/small.txt`, fetchOptions);
   result.readiness.floor = { what: 'tor ADD_ONION (control port) → first fetch', uploadedSeconds: floorUploaded, seconds: (Date.now() - t) / 1000, attempts: floorFetch.attempts };
 
   // 3b. Veil: `veil onion add` on the running node (waits for the upload), then the first fetch through client B.
@@ -147,7 +152,7 @@ export async function benchTor({ transferMB, rounds, onionshareAvailable, profil
   if (addCode !== 0) throw new Error(`veil onion add failed (${addCode}): ${add.stdout}\n${add.stderr}`);
   const gwAddr = ONION.exec(add.stdout)?.[1];
   const addSeconds = (Date.now() - t) / 1000;
-  const gwFetch = await firstFetch(b.socksPort, `http://${gwAddr}/ipfs/${small.cid}`);
+  const gwFetch = await firstFetch(b.socksPort, `http://${gwAddr}/ipfs/${small.cid}`, fetchOptions);
   result.readiness.veil = { what: '`veil onion add` on a running node → first fetch', addCommandSeconds: addSeconds, seconds: (Date.now() - t) / 1000, attempts: gwFetch.attempts };
 
   // 3c. OnionShare, pointed at client A's control port (connection_type control_port, no bridges), public share.
@@ -164,7 +169,7 @@ export async function benchTor({ transferMB, rounds, onionshareAvailable, profil
     try {
       const addr = (await os.waitFor(/http:\/\/([a-z2-7]{56}\.onion)/, 120_000))[1];
       const printed = (Date.now() - t) / 1000;
-      const osFetch = await firstFetch(b.socksPort, `http://${addr}/`);
+      const osFetch = await firstFetch(b.socksPort, `http://${addr}/`, fetchOptions);
       result.readiness.onionshare = { what: 'onionshare-cli 2.6 (control port) → first fetch', urlPrintedSeconds: printed, seconds: (Date.now() - t) / 1000, attempts: osFetch.attempts };
     } catch (err) {
       result.readiness.onionshare = { error: String(err.message).slice(0, 500) };
