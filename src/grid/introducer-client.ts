@@ -11,8 +11,9 @@
  *   announcements, building each server's StorageClient through `connect` (its own isolation token).
  */
 import { request, type Dispatcher } from 'undici';
-import { VeilError, abortError, anySignal, delay, isVeilError, logger, sensitive, withTimeout, type AbortOptions, type Closable } from '../core/index.js';
+import { VeilError, anySignal, delay, isVeilError, logger, sensitive, withTimeout, type AbortOptions, type Closable } from '../core/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
+import { requestError } from './request-error.js';
 import { verifyAnnouncement, type SignedAnnouncement, type VerifiedAnnouncement } from './announcement.js';
 import { INTRODUCER_PATH_PREFIX } from './introducer-server.js';
 import type { ServiceAddress } from './service-address.js';
@@ -93,11 +94,7 @@ export class IntroducerClient implements Closable {
       }
       return { status: res.statusCode, json: json as Record<string, unknown> };
     } catch (err) {
-      if (signal?.aborted) throw abortError(signal, `${method} to the introducer`);
-      if (isVeilError(err)) throw err;
-      const cause = err instanceof Error && isVeilError(err.cause) ? err.cause : undefined;
-      if (cause) throw cause;
-      throw new VeilError('VEIL_HTTP_REQUEST_FAILED', `${method} to the introducer failed: ${(err as Error).message}`, { cause: err });
+      throw requestError(err, signal, `${method} to the introducer`);
     }
   }
 

@@ -6,7 +6,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { request, Agent } from 'undici';
 import { isVeilError } from '../core/index.js';
-import { createPeerStreamServer, startPinnedTls, type HttpListener, type PeerStreamServer, type StreamOpener } from '../net/index.js';
+import { createPeerStreamServer, startPinnedTls, type HttpListener, type PeerStreamServer } from '../net/index.js';
 import { generateTlsIdentity, type TlsIdentity } from './tls-identity.js';
 import { formatServiceAddress, newSwissnum, type ServiceAddress } from './service-address.js';
 import { ANNOUNCEMENT_CONTEXT, ANNOUNCEMENT_LIMITS, nextSeq, parseAnnouncement, signAnnouncement, verifyAnnouncement, type AnnouncementFields } from './announcement.js';
@@ -22,6 +21,7 @@ import { openIntroducerServer, type IntroducerServer } from './introducer-server
 import { IntroducerClient, IntroducerSubscription, applyAnnouncements, Announcer } from './introducer-client.js';
 import { ServerDirectory } from './server-directory.js';
 import { StorageClient } from './storage-client.js';
+import { loopbackOpener } from '../net/test-helpers.js';
 
 function storageFurlOf(id: TlsIdentity, host = 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzab.onion'): string {
   return formatServiceAddress({ keyHash: id.keyHash, hints: [{ kind: 'tor', host, port: 3457 }], swissnum: newSwissnum() });
@@ -150,11 +150,7 @@ interface TestIntroducer {
   port: number;
 }
 
-const loopback = (port: number): StreamOpener => async () => {
-  const s = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
-  return s;
-};
+const loopback = loopbackOpener;
 
 async function startIntroducer(options: { now?: () => number; stateFile?: string; longPollMs?: number; swissnum?: string; id?: TlsIdentity } = {}): Promise<TestIntroducer> {
   const id = options.id ?? generateTlsIdentity();

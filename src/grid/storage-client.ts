@@ -5,7 +5,7 @@
  * keeps no identity: nothing links its requests to those it makes to other servers.
  */
 import { request, type Dispatcher } from 'undici';
-import { VeilError, abortError, isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
+import { VeilError, isVeilError, withTimeout, type AbortOptions } from '../core/index.js';
 import { CONTENT_DEFAULTS, verifyBlock, type CID } from '../content/index.js';
 import { base32Encode } from '../core/index.js';
 import { createPinnedAgent, type StreamOpener } from '../net/index.js';
@@ -13,6 +13,7 @@ import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER, STORAGE_PATH_PREFIX } from './
 import { IPNS_RECORD_CONTENT_TYPE, MAX_RECORD_BYTES } from './record-server.js';
 import type { LeaseSecrets } from './lease-store.js';
 import type { ServiceAddress } from './service-address.js';
+import { requestError } from './request-error.js';
 
 export const STORAGE_CLIENT_DEFAULTS = Object.freeze({
   /** One block request (ms); a Tor circuit to an onion service may need most of a minute the first time. */
@@ -81,11 +82,7 @@ export class StorageClient {
       }
       return { status: res.statusCode, body: Buffer.concat(chunks, size) };
     } catch (err) {
-      if (signal?.aborted) throw abortError(signal, `${method} to ${this.name}`);
-      if (isVeilError(err)) throw err;
-      const cause = err instanceof Error && isVeilError(err.cause) ? err.cause : undefined;
-      if (cause) throw cause;
-      throw new VeilError('VEIL_HTTP_REQUEST_FAILED', `${method} to ${this.name} failed: ${(err as Error).message}`, { cause: err });
+      throw requestError(err, signal, `${method} to ${this.name}`);
     }
   }
 

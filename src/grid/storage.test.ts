@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +27,7 @@ import { capabilityBlocks, walkLeases } from './lease-walk.js';
 import { gridBlockGetter } from './transfer.js';
 import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER } from './storage-server.js';
 import { base32Encode } from '../core/index.js';
+import { loopbackOpener } from '../net/test-helpers.js';
 
 interface TestServer {
   leases: LeaseStore;
@@ -64,11 +65,7 @@ async function startServer(name: string, connectionMaxBytes?: number): Promise<T
   return t;
 }
 
-const loopback = (port: number): StreamOpener => async () => {
-  const s = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
-  return s;
-};
+const loopback = loopbackOpener;
 
 function clientFor(t: TestServer, address: Partial<ServiceAddress> = {}): StorageClient {
   const c = new StorageClient({ ...t.address, ...address }, { open: loopback(t.port), requestTimeoutMs: 10_000 });

@@ -5,7 +5,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +13,10 @@ import { isVeilError } from '../core/index.js';
 import { FsBlockstore } from '../content/index.js';
 import { request } from 'undici';
 import { StorageClient, STORAGE_PATH_PREFIX, createStorageHandler, generateTlsIdentity, newSwissnum, type ServiceAddress } from '../grid/index.js';
-import { createPeerStreamServer, createPinnedAgent, type PeerStreamServer, type StreamOpener } from '../net/index.js';
+import { createPeerStreamServer, createPinnedAgent, type PeerStreamServer } from '../net/index.js';
 import { FsRecordStore, createRecord, ipnsNameOf, readRecordUnchecked } from '../names/index.js';
 import { GridRecordStore, ipnsRecordPolicy } from './grid-records.js';
+import { loopbackOpener } from '../net/test-helpers.js';
 
 const HELLO = 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o';
 const OTHER = 'QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH';
@@ -34,13 +34,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const loopback =
-  (port: number): StreamOpener =>
-  async () => {
-    const s = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
-    return s;
-  };
+const loopback = loopbackOpener;
 
 async function startServer(name: string): Promise<{ client: StorageClient; recordsDir: string; port: number; address: ServiceAddress }> {
   const id = generateTlsIdentity();

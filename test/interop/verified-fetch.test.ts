@@ -14,7 +14,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +23,9 @@ import { withHTTP } from '@helia/http';
 import { createVerifiedFetch } from '@helia/verified-fetch';
 import { FsBlockstore, importFile, type CID } from '../../src/content/index.js';
 import { createStorageHandler, generateTlsIdentity, newSwissnum, STORAGE_PATH_PREFIX } from '../../src/grid/index.js';
-import { createPeerStreamServer, createPinnedAgent, type HttpListener, type PeerStreamServer, type StreamOpener } from '../../src/net/index.js';
+import { createPeerStreamServer, createPinnedAgent, type HttpListener, type PeerStreamServer } from '../../src/net/index.js';
 import { deterministicBytes } from '../../src/content/test-helpers.js';
+import { loopbackOpener } from '../../src/net/test-helpers.js';
 
 let root: string;
 const servers: { server: PeerStreamServer; listener: HttpListener }[] = [];
@@ -59,13 +59,7 @@ async function startStorageServer(name: string, lie = false): Promise<VeilServer
   return { port: listener.target.kind === 'tcp' ? listener.target.port : 0, keyHash: id.keyHash, swissnum, store };
 }
 
-const loopback =
-  (port: number): StreamOpener =>
-  async () => {
-    const s = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
-    return s;
-  };
+const loopback = loopbackOpener;
 
 /** The transport for the test's fetch: pinned TLS to the Veil server, storage prefix in front of the path. */
 function veilTransport(s: VeilServer): Dispatcher {
