@@ -66,8 +66,17 @@ try {
   if (needsNetwork) {
     const started = Date.now();
     log(`starting the private networks in ${dir}`);
+    let info;
     const onProgress = (e) => {
       if (e.type.endsWith(':ready') || e.type.endsWith(':started')) log(`${e.type} ${JSON.stringify(e.detail)}`);
+      if (e.type === 'i2pd:exited') log(`${e.detail.name} (pid ${e.detail.pid}) exited by itself (${e.detail.how}); starting it again`);
+      if (e.type === 'i2pd:restarted' && info?.i2p) {
+        // A router of the private network was started again (see KeptI2pd): suites loaded from now on read its new PID.
+        const router = info.i2p.routers.find((r) => `i2pd ${r.name}` === e.detail.name);
+        if (router) router.pid = e.detail.pid;
+        writeFileSync(join(dir, 'testnet.json'), JSON.stringify(info, null, 2));
+        log(`${e.detail.name} runs again, pid ${e.detail.pid}`);
+      }
     };
     // Both networks start side by side; whatever started is stopped even if the other one failed.
     const settled = await Promise.allSettled([
@@ -78,7 +87,7 @@ try {
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     const [tor, i2p] = settled.map((s) => s.value);
-    const info = { dir, tor: tor.info, i2p: i2p?.info };
+    info = { dir, tor: tor.info, i2p: i2p?.info && { ...i2p.info, routers: i2p.info.routers.map((r) => ({ ...r })) } };
     const infoPath = join(dir, 'testnet.json');
     writeFileSync(infoPath, JSON.stringify(info, null, 2));
     env.VEIL_TESTNET = infoPath;
@@ -93,6 +102,10 @@ try {
   log(`could not run the tests: ${err?.stack ?? err}`);
   status = 1;
 } finally {
+  // A shared tor or i2pd that died during the run fails every suite that needs it later; say so last, where a
+  // reader of the run's tail looks first, with the daemon's own last words.
+  const exits = (await Promise.all(handles.map((h) => h.unexpectedExits?.() ?? []))).flat();
+  for (const line of exits) log(`a daemon of the private network died during the run: ${line}`);
   await stopAll();
 }
 process.exit(status);

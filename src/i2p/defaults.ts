@@ -20,6 +20,11 @@ export const I2P_DEFAULTS = Object.freeze({
   connectRetryIntervalMs: 500,
   /** Longest SAM reply line we accept. */
   maxLineBytes: 16_384,
+  /**
+   * After a session's streams are closed and before its control socket is: time for the router to finish
+   * them (see SamClient#endStreams). Paid once per session close, only when streams were open.
+   */
+  streamsDrainMs: 200,
   /** i2pd: from spawn until the SAM port is accepting. */
   launchTimeoutMs: 30_000,
   /** i2pd: SIGTERM → exit, before SIGKILL. */

@@ -15,3 +15,5 @@ export type { I2pdConfOptions, I2pdNetwork } from './i2pd-conf.js';
 export { routerIdentityHash, netDbPath, installRouterInfos } from './router-info.js';
 export { listProcessSockets, parseProcNetTable, usedLocalPorts, pickFreePortBlock, isLoopbackV4, TCP_LISTEN } from './proc-sockets.js';
 export type { ProcSocket, SocketProto } from './proc-sockets.js';
+export { KeptI2pd } from './keeper.js';
+export type { KeepI2pdOptions, KeptProcess, I2pdExitRecord } from './keeper.js';

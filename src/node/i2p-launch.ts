@@ -8,9 +8,9 @@
  * - `isolated` (create-node): a network of one router that knows no peer, only to answer DEST GENERATE;
  * - otherwise the public I2P network, only when the caller allows it (`veil run` from a terminal).
  */
-import { VeilError, type AbortOptions, type ProgressOptions } from '../core/index.js';
-import type { NodeConfig } from '../config/index.js';
-import { launchI2pd, type I2pPrivateNetworkJoin, type LaunchedI2pd } from '../i2p/index.js';
+import { VeilError, type AbortOptions, type Closable, type ProgressOptions } from '../core/index.js';
+import type { LocalEndpoint, NodeConfig } from '../config/index.js';
+import { KeptI2pd, launchI2pd, type I2pdExitRecord, type I2pPrivateNetworkJoin, type LaunchI2pdOptions, type LaunchedI2pd } from '../i2p/index.js';
 import type { TestnetJoin } from './testnet-join.js';
 
 /** Network id of the one-router network create-node starts to make a destination (any id but the public 2). */
@@ -34,6 +34,46 @@ function loopbackHost(): string {
  * VEIL_NODE_TESTNET_JOIN (the join file has no I2P network), VEIL_I2PD_*; honours `signal`.
  */
 export async function launchNodeI2pd(config: NodeConfig, options: LaunchNodeI2pdOptions): Promise<LaunchedI2pd> {
+  return launchI2pd(nodeI2pdLaunchOptions(config, options));
+}
+
+/** The node's own i2pd while `veil run` lasts: started again, on the same ports, if it exits by itself. */
+export interface NodeI2pd extends Closable {
+  readonly samEndpoint: LocalEndpoint;
+  /** PID of the i2pd running now. */
+  readonly pid: number;
+  /** Times it exited by itself, oldest first (shown by `veil status`). */
+  readonly exits: readonly I2pdExitRecord[];
+}
+
+/**
+ * Launches the node's i2pd (as launchNodeI2pd) and keeps it running: an i2pd that exits by itself is started again
+ * with the same data folder, SAM and NTCP2 ports and loopback address (like a launched tor, see TorSupervisor), so
+ * the node's SAM session comes back on its own. Stopped with close().
+ */
+export async function keepNodeI2pd(config: NodeConfig, options: LaunchNodeI2pdOptions): Promise<NodeI2pd> {
+  const launch = nodeI2pdLaunchOptions(config, options);
+  const first = await launchI2pd(launch);
+  const again: LaunchI2pdOptions = { ...launch, samPort: first.samPort, ntcp2Port: first.ntcp2Port, onProgress: undefined };
+  const kept = new KeptI2pd(first, {
+    name: "the node's i2pd",
+    logFile: `${first.dataDir}/i2pd.log`,
+    onProgress: options.onProgress,
+    restart: (signal) => launchI2pd({ ...again, signal }),
+  });
+  return {
+    samEndpoint: first.samEndpoint,
+    get pid() {
+      return kept.pid;
+    },
+    get exits() {
+      return kept.exits;
+    },
+    close: () => kept.close(),
+  };
+}
+
+function nodeI2pdLaunchOptions(config: NodeConfig, options: LaunchNodeI2pdOptions): LaunchI2pdOptions {
   const dataDir = options.dataDir ?? config.i2p.configDir;
   if (!config.i2p.launch || dataDir === undefined) throw new VeilError('VEIL_BUG', 'internal error (a bug in Veil): launching i2pd without [i2p] launch');
   const net = options.network;
@@ -51,7 +91,7 @@ export async function launchNodeI2pd(config: NodeConfig, options: LaunchNodeI2pd
   } else if (net.kind === 'isolated') {
     join = { netId: ISOLATED_NETID, host: loopbackHost(), routerInfoFiles: [], allowLoopbackPeers: false };
   }
-  return launchI2pd({
+  return {
     executable,
     dataDir,
     samPort: 'auto',
@@ -59,5 +99,5 @@ export async function launchNodeI2pd(config: NodeConfig, options: LaunchNodeI2pd
     allowPublicNetwork: net.kind === 'public',
     signal: options.signal,
     onProgress: options.onProgress,
-  });
+  };
 }

@@ -12,6 +12,7 @@ import { formatLocalEndpoint, type LocalEndpoint, type NodeConfig } from '../con
 import { SamClient, type SamSession } from '../i2p/index.js';
 import type { Dialer, DialOptions } from '../net/index.js';
 import { samClientFor } from './i2p-access.js';
+import type { NodeI2pd } from './i2p-launch.js';
 
 const log = logger('veil:node:i2p');
 
@@ -29,8 +30,8 @@ export interface I2pRuntimeOptions extends AbortOptions, ProgressOptions {
   readonly tunnelOptions?: Readonly<Record<string, string | number>> | undefined;
   /** The SAM bridge of an i2pd the node launched ([i2p] launch = true), instead of sam.port. */
   readonly samEndpoint?: LocalEndpoint | undefined;
-  /** PID of that i2pd (shown in status). */
-  readonly launchedPid?: number | undefined;
+  /** That i2pd (its PID and unexpected exits are shown in status). */
+  readonly launched?: Pick<NodeI2pd, 'pid' | 'exits'> | undefined;
 }
 
 /** Reads an I2P destination key file (I2P base64). Throws VEIL_NODE_KEY_UNREADABLE. */
@@ -93,7 +94,11 @@ export class I2pRuntime implements Closable {
   }
   /** PID of the i2pd this node launched, if it did. */
   get launchedPid(): number | undefined {
-    return this.#options.launchedPid;
+    return this.#options.launched?.pid;
+  }
+  /** Times the launched i2pd exited by itself and was started again. */
+  get launchedRestarts(): number {
+    return this.#options.launched?.exits.length ?? 0;
   }
 
   async #createSession(signal: AbortSignal | undefined): Promise<void> {

@@ -32,6 +32,8 @@ export interface NodeStatus {
     readonly launched: boolean;
     /** PID of an i2pd this node launched. */
     readonly pid: number | undefined;
+    /** Times that i2pd exited by itself and was started again. */
+    readonly restarts: number;
     readonly lastError: string | undefined;
   } | undefined;
   readonly onionService: { readonly address: string; readonly state: string } | undefined;
@@ -113,7 +115,7 @@ export function buildStatus(i: StatusInputs): NodeStatus {
         }
       : undefined,
     i2p: i.i2p
-      ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, launched: i.i2p.launchedPid !== undefined, pid: i.i2p.launchedPid, lastError: i.i2p.lastError }
+      ? { state: i.i2p.state, address: i.i2p.address, sam: i.i2p.samEndpoint, launched: i.i2p.launchedPid !== undefined, pid: i.i2p.launchedPid, restarts: i.i2p.launchedRestarts, lastError: i.i2p.lastError }
       : undefined,
     onionService: i.onion ? { address: i.onion.address, state: i.onion.state } : undefined,
     savedOnionServices: (i.saved?.published() ?? []).map((p) => ({ name: p.name, address: `${p.serviceId}.onion`, state: String(p.state) })),

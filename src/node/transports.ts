@@ -5,8 +5,7 @@
  * when its daemon is absent, left out with a warning: its hints are then skipped, never dialed another way.
  */
 import { VeilError, isVeilError, logger, type AbortOptions, type ProgressOptions, type Scope } from '../core/index.js';
-import type { LaunchedI2pd } from '../i2p/index.js';
-import { launchNodeI2pd } from './i2p-launch.js';
+import { keepNodeI2pd, type NodeI2pd } from './i2p-launch.js';
 import type { NodeConfig } from '../config/index.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import { I2pRuntime } from './i2p-runtime.js';
@@ -56,7 +55,7 @@ export async function openTransports(config: NodeConfig, scope: Scope, options: 
   }
 
   let i2p: I2pRuntime | undefined;
-  let i2pd: LaunchedI2pd | undefined;
+  let i2pd: NodeI2pd | undefined;
   const needsI2p = config.i2p.enabled && config.i2p.dest !== undefined;
   const wantsI2p = config.i2p.enabled && handlers.i2p.handler === 'i2p' && (config.i2p.samPort !== undefined || config.i2p.launch) && wanted('i2p');
   if (needsI2p || wantsI2p) {
@@ -68,7 +67,7 @@ export async function openTransports(config: NodeConfig, scope: Scope, options: 
             hint: 'run `veil run` from a terminal (it allows the public network), or set [testnet] join to a private network with I2P',
           });
         }
-        i2pd = scope.adopt(await launchNodeI2pd(config, { network: options.join ? { kind: 'testnet', join: options.join } : { kind: 'public' }, signal: options.signal, onProgress: options.onProgress }));
+        i2pd = scope.adopt(await keepNodeI2pd(config, { network: options.join ? { kind: 'testnet', join: options.join } : { kind: 'public' }, signal: options.signal, onProgress: options.onProgress }));
       }
       i2p = scope.adopt(
         await I2pRuntime.start(config, {
@@ -76,7 +75,7 @@ export async function openTransports(config: NodeConfig, scope: Scope, options: 
           onProgress: options.onProgress,
           tunnelOptions: options.join ? TESTNET_TUNNEL_OPTIONS : undefined,
           samEndpoint: i2pd?.samEndpoint,
-          launchedPid: i2pd?.pid,
+          launched: i2pd,
         }),
       );
     } catch (err) {

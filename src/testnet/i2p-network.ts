@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { VeilError, logger, report, throwIfAborted, withTimeout, type AbortOptions, type ProgressOptions } from '../core/index.js';
 import {
   I2pdProcess,
+  KeptI2pd,
   SamClient,
   installRouterInfos,
   routerIdentityHash,
@@ -34,6 +35,8 @@ const log = logger('veil:testnet:i2p');
 
 /** Network id of the private test network (the public I2P network is 2). */
 export const I2P_TESTNET_NETID = 77;
+/** A router started again after it exited: until it listens again. */
+const RESTART_TIMEOUT_MS = 60_000;
 const PORTS_PER_ROUTER = 4; // +0 SAM UDP (SAM port − 1), +1 SAM TCP, +2 NTCP2, +3 web console
 
 export interface StartI2pTestnetOptions extends AbortOptions, ProgressOptions {
@@ -65,6 +68,8 @@ export interface I2pTestnetHandle {
   readonly binary: PreparedI2pd;
   /** Seconds from the start until the reachability check passed. */
   readonly readySeconds: number;
+  /** One line per router that exited before close() (name, pid, how, last lines of its log); empty when healthy. */
+  unexpectedExits(): Promise<string[]>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -203,16 +208,7 @@ export async function startI2pTestnet(options: StartI2pTestnetOptions): Promise<
       running.add(proc);
       procs.set(plan, proc);
     }
-    await Promise.all(
-      plans.map(async (plan) => {
-        const proc = procs.get(plan)!;
-        await waitForCondition(`${plan.name}: NTCP2 ${plan.host}:${plan.ntcp2Port}`, proc, async () => ((await isListening(proc.pid, plan.host, plan.ntcp2Port)) ? true : undefined), signal);
-        if (plan.samPort !== undefined) {
-          const port = plan.samPort;
-          await waitForCondition(`${plan.name}: SAM 127.0.0.1:${port}`, proc, async () => ((await isListening(proc.pid, '127.0.0.1', port)) ? true : undefined), signal);
-        }
-      }),
-    );
+    await Promise.all(plans.map((plan) => waitListening(plan, procs.get(plan)!, signal)));
     await assertLoopbackOnly([...procs.values()]);
     report(options, 'i2p-testnet:routers-started', { routers: routerCount });
 
@@ -239,12 +235,46 @@ export async function startI2pTestnet(options: StartI2pTestnetOptions): Promise<
       routers: routers.map(({ name, dataDir, samPort, pid }) => ({ name, dataDir, samPort, pid })),
       i2pdBinary: binary.path,
     };
+    // From here on each router is kept running: one that exits by itself (i2pd 2.45 can abort when SAM sessions
+    // end abruptly, e.g. a test SIGKILLs a node) is started again on the same folder and ports, so the suites
+    // that come later still find it; every such exit is reported at the end of the run.
+    running.clear();
+    const keepers = plans.map(
+      (plan) =>
+        new KeptI2pd(procs.get(plan)!, {
+          name: `i2pd ${plan.name}`,
+          logFile: join(plan.dataDir, 'i2pd.log'),
+          onProgress: options.onProgress,
+          restart: async (stop) => {
+            const proc = await I2pdProcess.start(binary.path, plan.dataDir);
+            try {
+              await waitListening(plan, proc, withTimeout(stop, RESTART_TIMEOUT_MS));
+              await assertLoopbackOnly([proc]);
+            } catch (err) {
+              await proc.close();
+              throw err;
+            }
+            return proc;
+          },
+        }),
+    );
     let closing: Promise<void> | undefined;
-    const close = (): Promise<void> => (closing ??= closeAll());
-    return { info, routers, binary, readySeconds, close, [Symbol.asyncDispose]: close };
+    const close = (): Promise<void> => (closing ??= Promise.all(keepers.map((k) => k.close())).then(() => undefined));
+    const unexpectedExits = async (): Promise<string[]> =>
+      keepers.flatMap((k, i) => k.exits.map((e) => `i2pd ${plans[i]!.name} (pid ${e.pid}) stopped (${e.how}) at ${e.at.toISOString()} and was started again; its log ended with: ${e.logTail}`));
+    return { info, routers, binary, readySeconds, unexpectedExits, close, [Symbol.asyncDispose]: close };
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** Waits until a router listens on its NTCP2 address and, if it has one, its SAM port. */
+async function waitListening(plan: RouterPlan, proc: I2pdProcess, signal: AbortSignal | undefined): Promise<void> {
+  await waitForCondition(`${plan.name}: NTCP2 ${plan.host}:${plan.ntcp2Port}`, proc, async () => ((await isListening(proc.pid, plan.host, plan.ntcp2Port)) ? true : undefined), signal);
+  if (plan.samPort !== undefined) {
+    const port = plan.samPort;
+    await waitForCondition(`${plan.name}: SAM 127.0.0.1:${port}`, proc, async () => ((await isListening(proc.pid, '127.0.0.1', port)) ? true : undefined), signal);
   }
 }
 

@@ -69,6 +69,8 @@ export interface TorTestnetHandle extends Closable, AsyncDisposable {
   readonly info: TorTestnetInfo;
   /** Stops every tor this handle started (SIGTERM, bounded wait, SIGKILL); resolves once all have exited. Safe twice. */
   close(): Promise<void>;
+  /** One line per tor that exited before close() (name, pid, how, last lines of its notice log); empty when healthy. */
+  unexpectedExits(): Promise<string[]>;
 }
 
 /**
@@ -248,13 +250,17 @@ class Fleet implements Closable {
 
   handle(info: TorTestnetInfo): TorTestnetHandle {
     this.#isStarted = true;
+    const exits: Promise<string>[] = [];
     for (const p of this.processes) {
       void p.exited.then((exit) => {
-        if (!this.isClosing) log.warn(`testnet tor ${p.name} (pid ${p.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`})`);
+        if (this.isClosing) return;
+        log.warn(`testnet tor ${p.name} (pid ${p.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`})`);
+        exits.push(p.exitError('while the tests ran').then((e) => e.message));
       });
     }
     return {
       info,
+      unexpectedExits: () => Promise.all(exits),
       close: () => this.close(),
       [Symbol.asyncDispose]: () => this.close(),
     };

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getI2pTestnet } from './testnet-env.js';
-import { veil, VeilRun } from './cli-helpers.js';
+import { veil, VeilRun, waitForStatus } from './cli-helpers.js';
 import { listProcessSockets, nonLoopbackSockets } from '../../src/i2p/index.js';
 import { allocatePort } from '../../src/net/index.js';
 
@@ -79,6 +79,18 @@ test('create-node --i2p-launch and veil run: the node own i2pd joins the private
     const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.filter((x) => x.id.startsWith('i2p-'));
     assert.deepEqual(checks.map((x) => `${x.id} ${x.status}`), ['i2p-sam ok', 'i2p-session ok', 'i2p-tunnels ok'], doctor.stdout);
     assert.match(checks[0]!.message, new RegExp(`${status.i2p.sam}.*launched by the node`));
+
+    // An i2pd that dies by itself (i2pd 2.45 can abort when SAM sessions end abruptly) is started again on the same
+    // SAM port, the node re-creates its session, and peers reach it again.
+    process.kill(i2pdPid, 'SIGKILL');
+    const after = (await waitForStatus(server, (st) => st['i2p']?.restarts === 1 && st['i2p']?.state === 'ready', 120_000))['i2p'] as { pid: number; sam: string };
+    assert.notEqual(after.pid, i2pdPid, 'a new i2pd runs');
+    assert.equal(after.sam, status.i2p.sam, 'on the same SAM port');
+    assert.ok(!isAlive(i2pdPid));
+    i2pdPid = after.pid;
+    const again = await veil(['ping', `i2p:${b32}:3457`, '-d', client, '--json'], { timeoutMs: 240_000 });
+    assert.equal(again.code, 0, `after the i2pd restart: ${again.stderr}`);
+    assert.match((await veil(['status', server])).stdout, /started again 1 time\(s\) after it exited by itself/);
 
     // SIGKILL: the node cannot stop its i2pd itself; the kernel's parent-death signal does.
     process.kill(Number(readFileSync(join(server, 'node.pid'), 'utf8').trim()), 'SIGKILL');

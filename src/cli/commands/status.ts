@@ -15,7 +15,7 @@ export function formatStatus(s: NodeStatus): string {
   if (s.onionService) lines.push(`  onion service: ${s.onionService.address} (${s.onionService.state})`);
   for (const o of s.savedOnionServices) lines.push(`  onion service "${o.name}": ${o.address} (${o.state})`);
   if (s.i2p) {
-    lines.push(`  i2p: ${s.i2p.state}${s.i2p.address ? `, destination ${s.i2p.address}` : ''}, SAM ${s.i2p.sam}${s.i2p.launched ? `, i2pd launched by this node (pid ${s.i2p.pid})` : ''}`);
+    lines.push(`  i2p: ${s.i2p.state}${s.i2p.address ? `, destination ${s.i2p.address}` : ''}, SAM ${s.i2p.sam}${s.i2p.launched ? `, i2pd launched by this node (pid ${s.i2p.pid}${s.i2p.restarts > 0 ? `, started again ${s.i2p.restarts} time(s) after it exited by itself` : ''})` : ''}`);
     if (s.i2p.lastError) lines.push(`    last error: ${s.i2p.lastError}`);
   }
   for (const l of s.listeners) lines.push(`  listening: ${l}`);

@@ -140,6 +140,33 @@ describe('SamClient SESSION CREATE', () => {
     await waitUntil(() => fake.closedSockets > closedBefore);
   });
 
+  it('close ends the session\'s own streams first (open and waiting), then the control socket; other sessions keep theirs', async () => {
+    const roles = new Map<net.Socket, string>();
+    const closedInOrder: string[] = [];
+    const c = use((l, s) => {
+      if (helloOk(l, s)) return;
+      const id = / ID=(\S+)/.exec(l)?.[1] ?? '?';
+      const role = l.startsWith('SESSION CREATE') ? `control:${id}` : l.startsWith('STREAM CONNECT') ? `stream:${id}` : `accept:${id}`;
+      roles.set(s, role);
+      s.once('close', () => closedInOrder.push(role));
+      if (l.startsWith('SESSION CREATE')) s.write(`SESSION STATUS RESULT=OK DESTINATION=${PRIV_B64}\n`);
+      else s.write('STREAM STATUS RESULT=OK\n'); // an ACCEPT then waits for a peer that never comes
+    });
+    const session = await c.createSession({ id: 'mine', destination: 'TRANSIENT' });
+    const streams = [await c.connect('mine', DEST_B64), await c.connect('mine', DEST_B64), await c.connect('other', DEST_B64)];
+    for (const st of streams) st.on('error', () => undefined);
+    const waiting = c.accept('mine').then(() => 'accepted', (e: VeilError) => e.code);
+    await waitUntil(() => [...roles.values()].filter((r) => r === 'accept:mine').length === 1);
+    await session.close();
+    assert.equal(await waiting, 'VEIL_SAM_TRUNCATED', 'the waiting ACCEPT ended with its socket');
+    await waitUntil(() => closedInOrder.includes('control:mine'));
+    assert.deepEqual(closedInOrder.slice(0, 3).sort(), ['accept:mine', 'stream:mine', 'stream:mine']);
+    assert.equal(closedInOrder[3], 'control:mine');
+    assert.ok(!closedInOrder.includes('stream:other'), 'a stream of another session stays open');
+    assert.equal(streams[2]!.destroyed, false);
+    streams[2]!.destroy();
+  });
+
   for (const [result, expected] of [
     ['DUPLICATED_ID', 'VEIL_SAM_DUPLICATED_ID'],
     ['DUPLICATED_DEST', 'VEIL_SAM_DUPLICATED_DEST'],

@@ -87,14 +87,19 @@ const VERSION = /^(\d+)\.(\d+)$/;
 export class SamClient {
   readonly #dial: Dial;
   readonly #limits: { maxLineBytes: number };
+  /** Open STREAM CONNECT/ACCEPT sockets by session id, so that closing a session can end them first. */
+  readonly #streams = new Map<string, Set<Duplex>>();
 
   constructor(dial: Dial, options: SamClientOptions = {}) {
     this.#dial = dial;
     this.#limits = { maxLineBytes: options.maxLineBytes ?? I2P_DEFAULTS.maxLineBytes };
   }
 
-  /** Opens a SAM socket and says HELLO. The caller owns the returned connection. */
-  async #open(what: string, signal: AbortSignal | undefined): Promise<{ conn: SamConnection; version: string }> {
+  /**
+   * Opens a SAM socket and says HELLO. The caller owns the returned connection. A socket opened for a
+   * session's STREAM command is remembered until it closes (see #endStreams).
+   */
+  async #open(what: string, signal: AbortSignal | undefined, sessionId?: string): Promise<{ conn: SamConnection; version: string }> {
     throwIfAborted(signal, what);
     let late: Duplex | undefined;
     let aborted = false;
@@ -107,6 +112,7 @@ export class SamClient {
       aborted = true;
       late?.destroy();
     });
+    if (sessionId !== undefined) this.#track(sessionId, socket);
     const conn = new SamConnection(socket, this.#limits);
     try {
       conn.write(encodeCommand('HELLO', 'VERSION', [['MIN', '3.1'], ['MAX', '3.3']]));
@@ -121,6 +127,38 @@ export class SamClient {
       conn.destroy();
       throw err;
     }
+  }
+
+  #track(sessionId: string, socket: Duplex): void {
+    let open = this.#streams.get(sessionId);
+    if (!open) this.#streams.set(sessionId, (open = new Set()));
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0 && this.#streams.get(sessionId) === open) this.#streams.delete(sessionId);
+    });
+  }
+
+  /**
+   * Ends every stream socket of a session before the session itself. i2pd (2.45, Debian bookworm's) frees a
+   * session's destination when its control socket closes; streams still open on it at that moment are torn
+   * down afterwards, on freed memory, and the router can abort ("free(): corrupted unsorted chunks"; upstream
+   * i2pd issue 2183). Closing the streams first, and giving the router a moment to finish them, avoids that.
+   */
+  async #endStreams(sessionId: string): Promise<void> {
+    const open = [...(this.#streams.get(sessionId) ?? [])];
+    if (open.length === 0) return;
+    await Promise.all(
+      open.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      ),
+    );
+    await delay(I2P_DEFAULTS.streamsDrainMs);
   }
 
   /** Checks that the bridge speaks SAM 3.1+. Returns the negotiated version. Honours signal. */
@@ -161,7 +199,7 @@ export class SamClient {
       const reply = expectOk(await conn.readReply(what, signal), 'SESSION', 'STATUS', what);
       const privateKey = requireArg(reply, 'DESTINATION', what);
       const destination = publicDestinationOf(privateKey);
-      const session = new SamSession({ id: options.id, privateKey, destination, address: b32Address(destination), conn });
+      const session = new SamSession({ id: options.id, privateKey, destination, address: b32Address(destination), conn, beforeClose: () => this.#endStreams(options.id) });
       log.info('SAM session created', sensitive(session.address));
       return session;
     } catch (err) {
@@ -216,7 +254,7 @@ export class SamClient {
     const signal = withTimeout(options.signal, options.timeoutMs ?? I2P_DEFAULTS.connectTimeoutMs);
     for (;;) {
       try {
-        return await this.#connectOnce(line, signal);
+        return await this.#connectOnce(line, sessionId, signal);
       } catch (err) {
         if (!options.retryUnreachable || !isVeilError(err, 'VEIL_SAM_CANT_REACH_PEER')) throw err;
         log.debug('STREAM CONNECT: peer not reachable yet, retrying');
@@ -230,9 +268,9 @@ export class SamClient {
     }
   }
 
-  async #connectOnce(line: string, signal: AbortSignal | undefined): Promise<Duplex> {
+  async #connectOnce(line: string, sessionId: string, signal: AbortSignal | undefined): Promise<Duplex> {
     const what = 'SAM STREAM CONNECT';
-    const { conn } = await this.#open(what, signal);
+    const { conn } = await this.#open(what, signal, sessionId);
     try {
       conn.write(line);
       expectOk(await conn.readReply(what, signal), 'STREAM', 'STATUS', what);
@@ -251,7 +289,7 @@ export class SamClient {
     const what = 'SAM STREAM ACCEPT';
     const line = encodeCommand('STREAM', 'ACCEPT', [['ID', sessionId], ['SILENT', 'false']]);
     const statusSignal = withTimeout(options.signal, options.timeoutMs ?? I2P_DEFAULTS.commandTimeoutMs);
-    const { conn } = await this.#open(what, statusSignal);
+    const { conn } = await this.#open(what, statusSignal, sessionId);
     try {
       conn.write(line);
       expectOk(await conn.readReply(what, statusSignal), 'STREAM', 'STATUS', what);

@@ -17,6 +17,8 @@ export interface SamSessionInit {
   destination: string;
   address: string;
   conn: SamConnection;
+  /** Runs before the control socket is closed (the client ends the session's streams). */
+  beforeClose?: () => Promise<void>;
 }
 
 export class SamSession implements Closable, AsyncDisposable {
@@ -28,6 +30,8 @@ export class SamSession implements Closable, AsyncDisposable {
   readonly address: string;
   readonly #privateKey: string;
   readonly #conn: SamConnection;
+  readonly #beforeClose: (() => Promise<void>) | undefined;
+  #closing: Promise<void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(init: SamSessionInit) {
@@ -36,6 +40,7 @@ export class SamSession implements Closable, AsyncDisposable {
     this.address = init.address;
     this.#privateKey = init.privateKey;
     this.#conn = init.conn;
+    this.#beforeClose = init.beforeClose;
   }
 
   /** Private key blob (I2P base64) to recreate this destination later. Secret: never log it. */
@@ -69,9 +74,19 @@ export class SamSession implements Closable, AsyncDisposable {
     return result;
   }
 
-  /** Ends the session: destroys the control socket and resolves once it has closed. Idempotent. */
+  /**
+   * Ends the session: ends its stream sockets, then destroys the control socket, and resolves once it has
+   * closed. Idempotent.
+   */
   close(): Promise<void> {
-    return this.#conn.close();
+    this.#closing ??= (async () => {
+      try {
+        if (this.#conn.isOpen) await this.#beforeClose?.();
+      } finally {
+        await this.#conn.close();
+      }
+    })();
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
