@@ -18,6 +18,12 @@ import { requestError } from './request-error.js';
 export const STORAGE_CLIENT_DEFAULTS = Object.freeze({
   /** One block request (ms); a Tor circuit to an onion service may need most of a minute the first time. */
   requestTimeoutMs: 120_000,
+  /**
+   * Silence on an open connection before it is given up (ms): a block's response headers, or a pause inside its
+   * body. A stalled Tor circuit or I2P stream then costs this, and the block is asked for again on a new
+   * connection, instead of the whole request deadline. Generous for one 256 KiB block over a slow circuit.
+   */
+  stallTimeoutMs: 30_000,
   /** Parallel connections per server. */
   connections: 4,
 });
@@ -26,6 +32,7 @@ export interface StorageClientOptions {
   /** Opens a stream to the server (the host and port are placeholders; the stream must reach the address's hints). */
   readonly open: StreamOpener;
   readonly requestTimeoutMs?: number | undefined;
+  readonly stallTimeoutMs?: number | undefined;
 }
 
 function leaseHeaders(lease: LeaseSecrets): Record<string, string> {
@@ -44,7 +51,13 @@ export class StorageClient {
     this.#timeoutMs = options.requestTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.requestTimeoutMs;
     // Opening a connection (stream, TLS) may take as long as a request: a first I2P stream to a new session waits
     // for lease sets, a first Tor circuit to an onion service for its descriptor.
-    this.#agent = createPinnedAgent({ open: options.open, keyHash: address.keyHash, connections: STORAGE_CLIENT_DEFAULTS.connections, connectTimeoutMs: this.#timeoutMs });
+    this.#agent = createPinnedAgent({
+      open: options.open,
+      keyHash: address.keyHash,
+      connections: STORAGE_CLIENT_DEFAULTS.connections,
+      connectTimeoutMs: this.#timeoutMs,
+      stallTimeoutMs: options.stallTimeoutMs ?? STORAGE_CLIENT_DEFAULTS.stallTimeoutMs,
+    });
     // The host name is never resolved: the opener dials the hints. It only appears in the Host header.
     this.#base = `https://veil-peer${STORAGE_PATH_PREFIX}${address.swissnum}/`;
   }

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -270,6 +270,45 @@ describe('upload and download', () => {
       await agent.close();
       for (const s of silent) s.destroy();
       await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
+  });
+
+  it('a connection that goes silent mid-response is given up after stallTimeoutMs (VEIL_HTTP_STALLED); the next request gets a new one', async () => {
+    const t = await startServer('goes-silent');
+    const bytes = randomBytes(200_000);
+    const cid = cidFor(bytes, CODEC.raw);
+    await clientFor(t).put(cid, bytes);
+    // A relay that stops delivering the server's bytes after the first 60 kB of the first connection, like a Tor
+    // circuit that stops delivering cells while the stream stays open.
+    let connections = 0;
+    const pairs = new Set<Socket>();
+    const relay = createServer((inbound) => {
+      const isFirst = ++connections === 1;
+      let delivered = 0;
+      const outbound = connect(t.port, '127.0.0.1');
+      for (const s of [inbound, outbound]) {
+        pairs.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => (inbound.destroy(), outbound.destroy()));
+      }
+      inbound.pipe(outbound);
+      outbound.on('data', (chunk: Buffer) => {
+        const room = isFirst ? Math.max(0, 60_000 - delivered) : chunk.length;
+        delivered += Math.min(room, chunk.length);
+        if (room > 0) inbound.write(chunk.subarray(0, room));
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const c = new StorageClient(t.address, { open: loopback((relay.address() as AddressInfo).port), requestTimeoutMs: 60_000, stallTimeoutMs: 300 });
+    clients.push(c);
+    try {
+      // Without the stall timeout this would wait for the 60 s request deadline and fail with VEIL_TIMEOUT.
+      await assert.rejects(c.get(cid), (e) => isVeilError(e, 'VEIL_HTTP_STALLED') && e.category === 'network' && /response stopped/.test(e.message));
+      assert.deepEqual(Buffer.from((await c.get(cid))!), bytes, 'the block comes over a new connection');
+      assert.equal(connections, 2, 'the silent connection was dropped, not reused');
+    } finally {
+      for (const s of pairs) s.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
   });
 

@@ -85,6 +85,12 @@ export interface PinnedAgentOptions {
   readonly handshakeTimeoutMs?: number | undefined;
   /** Parallel connections to the one server (default 2). */
   readonly connections?: number | undefined;
+  /**
+   * Longest silence on an open connection, in ms: from a request sent to its response headers, and between two
+   * pieces of a response body (undici's headersTimeout and bodyTimeout; default 300 s). A stalled Tor or I2P
+   * stream is then given up (VEIL_HTTP_STALLED) instead of holding its request until the whole-request deadline.
+   */
+  readonly stallTimeoutMs?: number | undefined;
   /** The one origin requests use (default https://veil-peer); its host and port are only placeholders. */
   readonly origin?: string | undefined;
 }
@@ -104,6 +110,7 @@ export function createPinnedAgent(options: PinnedAgentOptions): Pool {
   return new Pool(options.origin ?? 'https://veil-peer', {
     keepAliveTimeout: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
     connections: options.connections ?? 2,
+    ...(options.stallTimeoutMs === undefined ? {} : { headersTimeout: options.stallTimeoutMs, bodyTimeout: options.stallTimeoutMs }),
     connect: (opts, callback) => {
       const signal = withTimeout(undefined, connectTimeoutMs);
       const run = async (): Promise<Socket> => {
