@@ -4,7 +4,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { VeilError, bug, type AbortOptions } from '../core/index.js';
+import { VeilError, anySignal, bug, isVeilError, throwIfAborted, type AbortOptions } from '../core/index.js';
 import { allocatePort } from '../net/index.js';
 import { TESTNET_DEFAULTS } from './defaults.js';
 import { makeAuthorityKeys, makeRelayIdentity, type ToolPaths } from './keys.js';
@@ -127,16 +127,32 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/** Authority keys and relay identities, made in parallel (tor-gencert takes ~0.5 s per authority). */
+/**
+ * Authority keys and relay identities, made in parallel (tor-gencert takes ~0.5 s per authority). When one tool
+ * fails, the others are stopped and waited for before the error is thrown: none is left writing keys into a folder
+ * the caller is about to remove.
+ */
 export async function makeKeys(tools: ToolPaths, plan: readonly NodePlan[], options: AbortOptions): Promise<void> {
-  await Promise.all(
+  const failed = new AbortController();
+  const signal = anySignal([options.signal, failed.signal]);
+  const results = await Promise.allSettled(
     plan
       .filter((n) => n.role !== 'client')
       .map(async (n) => {
-        if (n.role === 'authority') n.v3Ident = await makeAuthorityKeys(tools, n.dataDir, n.dirPort ?? 0, options);
-        n.fingerprint = await makeRelayIdentity(tools, n.name, n.dataDir, n.orPort ?? 0, options);
+        try {
+          if (n.role === 'authority') n.v3Ident = await makeAuthorityKeys(tools, n.dataDir, n.dirPort ?? 0, { signal });
+          n.fingerprint = await makeRelayIdentity(tools, n.name, n.dataDir, n.orPort ?? 0, { signal });
+        } catch (err) {
+          failed.abort(err);
+          throw err;
+        }
       }),
   );
+  throwIfAborted(options.signal, 'make the test network keys');
+  // The first real failure, not the VEIL_ABORTED of the tools stopped because of it.
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const first = errors.find((e) => !isVeilError(e, 'VEIL_ABORTED')) ?? errors[0];
+  if (first !== undefined) throw first;
 }
 
 export function authorityEntries(plan: readonly NodePlan[]): AuthorityEntry[] {

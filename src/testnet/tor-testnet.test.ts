@@ -45,14 +45,22 @@ describe('startTorTestnet failures', () => {
     }
   });
 
-  it('reports a missing tor-gencert with VEIL_TESTNET_TOOL_FAILED', async () => {
+  it('reports a missing tor-gencert with VEIL_TESTNET_TOOL_FAILED, after stopping the key tools still running', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'veil-testnet-fail-'));
     try {
+      // Relay keys take a while here (as on a loaded machine): a tool left running would still write into the
+      // network's folder after the start failed, while the caller removes it.
+      const slowTor = join(dir, 'slow-tor');
+      await writeFile(slowTor, '#!/bin/sh\ncase " $* " in *" --list-fingerprint "*) sleep 1; touch "$(dirname "$3")/late-write";; esac\nexec tor "$@"\n');
+      await chmod(slowTor, 0o755);
       await assert.rejects(
-        startTorTestnet({ dir: join(dir, 'net'), torGencertBinary: join(dir, 'no-such-tor-gencert') }),
+        startTorTestnet({ dir: join(dir, 'net'), torBinary: slowTor, torGencertBinary: join(dir, 'no-such-tor-gencert') }),
         (err: unknown) => isVeilError(err, 'VEIL_TESTNET_TOOL_FAILED') && /ENOENT/.test(err.message),
       );
       assert.deepEqual(await processesUsing(join(dir, 'net')), []);
+      await new Promise((r) => setTimeout(r, 1500));
+      const late = (await readdir(join(dir, 'net'), { recursive: true })).filter((f) => f.endsWith('late-write'));
+      assert.deepEqual(late, [], 'a key tool kept running after the start failed');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
