@@ -113,11 +113,15 @@ export interface CarImportResult {
 }
 
 /**
- * Imports a CARv1 stream, verifying and storing every block. Throws VEIL_CONTENT_CAR_INVALID (malformed, not
- * version 1), VEIL_CONTENT_CAR_LIMIT, VEIL_CONTENT_BLOCK_MISMATCH (a block lies about its CID; the blocks before
- * it are kept, as they were verified), VEIL_ABORTED.
+ * The blocks of an untrusted CARv1 stream, in stream order, under the size limits (CarFrameLimiter). Blocks are
+ * NOT verified against their CIDs here: the caller does (a blockstore's put, or verifyBlock). Resolves the roots
+ * first through `onRoots`. Throws VEIL_CONTENT_CAR_INVALID (malformed, not version 1), VEIL_CONTENT_CAR_LIMIT,
+ * VEIL_ABORTED.
  */
-export async function importCar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, store: BlockPutter, options: CarImportOptions = {}): Promise<CarImportResult> {
+export async function* carBlocks(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: CarImportOptions & { onRoots?: (roots: CID[]) => void } = {},
+): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
   const limiter = new CarFrameLimiter({
     maxHeaderBytes: options.limits?.maxHeaderBytes ?? CONTENT_DEFAULTS.maxCarHeaderBytes,
     maxFrameBytes: options.limits?.maxFrameBytes ?? CONTENT_DEFAULTS.maxBlockBytes + 128,
@@ -125,7 +129,7 @@ export async function importCar(source: AsyncIterable<Uint8Array> | Iterable<Uin
   });
   async function* guarded(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
-      throwIfAborted(options.signal, 'import CAR');
+      throwIfAborted(options.signal, 'read CAR');
       limiter.feed(chunk);
       yield chunk;
     }
@@ -135,15 +139,29 @@ export async function importCar(source: AsyncIterable<Uint8Array> | Iterable<Uin
   try {
     const iterator = await CarBlockIterator.fromIterable(guarded());
     if (iterator.version !== 1) throw new VeilError('VEIL_CONTENT_CAR_INVALID', `CAR version ${iterator.version} is not supported (only CARv1)`);
-    const roots = await iterator.getRoots();
+    options.onRoots?.((await iterator.getRoots()) as unknown as CID[]);
     for await (const { cid, bytes } of iterator) {
-      await store.put(cid as unknown as CID, bytes, { signal: options.signal });
       blocks++;
+      yield { cid: cid as unknown as CID, bytes };
     }
-    return { roots: roots as unknown as CID[], blocks };
   } catch (err) {
-    throwIfAborted(options.signal, 'import CAR');
+    throwIfAborted(options.signal, 'read CAR');
     if (isVeilError(err)) throw err;
     throw new VeilError('VEIL_CONTENT_CAR_INVALID', `malformed CAR after ${blocks} blocks: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/**
+ * Imports a CARv1 stream, verifying and storing every block. Throws VEIL_CONTENT_CAR_INVALID (malformed, not
+ * version 1), VEIL_CONTENT_CAR_LIMIT, VEIL_CONTENT_BLOCK_MISMATCH (a block lies about its CID; the blocks before
+ * it are kept, as they were verified), VEIL_ABORTED.
+ */
+export async function importCar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, store: BlockPutter, options: CarImportOptions = {}): Promise<CarImportResult> {
+  let roots: CID[] = [];
+  let blocks = 0;
+  for await (const { cid, bytes } of carBlocks(source, { ...options, onRoots: (r) => (roots = r) })) {
+    await store.put(cid, bytes, { signal: options.signal });
+    blocks++;
+  }
+  return { roots, blocks };
 }

@@ -14,7 +14,7 @@ export { importFile, importDirectory, importerOptions } from './importer.js';
 export type { ImportOptions, ImportResult, ByteSource, DirectoryEntry } from './importer.js';
 export { resolvePath, statEntry, listDirectory, readFile } from './unixfs-reader.js';
 export type { Entry, EntryKind, DirectoryListing, ResolvedPath, ReadOptions } from './unixfs-reader.js';
-export { exportCar, importCar, walkDag, CAR_CONTENT_TYPE } from './car.js';
+export { carBlocks, exportCar, importCar, walkDag, CAR_CONTENT_TYPE } from './car.js';
 export type { CarImportOptions, CarImportResult, ExportCarOptions } from './car.js';
 export { CarFrameLimiter } from './car-limits.js';
 export type { CarLimits } from './car-limits.js';

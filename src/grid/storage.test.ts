@@ -25,7 +25,7 @@ import { LeaseStore } from './lease-store.js';
 import { leaseSecretsFor } from './lease-secrets.js';
 import { capabilityBlocks, walkLeases } from './lease-walk.js';
 import { gridBlockGetter } from './transfer.js';
-import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER } from './storage-server.js';
+import { LEASE_CANCEL_HEADER, LEASE_RENEW_HEADER, STORAGE_PATH_PREFIX } from './storage-server.js';
 import { base32Encode } from '../core/index.js';
 import { loopbackOpener } from '../net/test-helpers.js';
 
@@ -37,6 +37,8 @@ interface TestServer {
   address: ServiceAddress;
   port: number;
   free: { bytes: number };
+  /** "METHOD path" of every request the server answered over TLS, swissnum removed. */
+  requests: string[];
 }
 
 let root: string;
@@ -49,18 +51,20 @@ async function startServer(name: string, connectionMaxBytes?: number): Promise<T
   const leases = await LeaseStore.open(join(root, `${name}-leases`));
   const swissnum = newSwissnum();
   const free = { bytes: 1e12 };
+  const requests: string[] = [];
   const storage = createStorageHandler({ blockstore: store, leases, connectionMaxBytes, swissnum, version: 'test', reservedSpaceBytes: 1_000_000, freeBytes: async () => free.bytes, maxRequestBytes: 300_000 });
   const server = createPeerStreamServer({
     keyPem: id.keyPem,
     certPem: id.certPem,
     tlsHandler: (req, res) => {
+      requests.push(`${req.method} ${(req.url ?? '').replace(swissnum, 'SWISSNUM')}`);
       if (!storage(req, res)) res.writeHead(404).end();
     },
     plainHandler: (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nickname":"plain"}'),
   });
   const listener = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
   const port = listener.target.kind === 'tcp' ? listener.target.port : 0;
-  const t = { leases, server, listener, store, free, port, address: { keyHash: id.keyHash, hints: [{ kind: 'tcp' as const, host: '127.0.0.1', port }], swissnum } };
+  const t = { leases, server, listener, store, free, port, requests, address: { keyHash: id.keyHash, hints: [{ kind: 'tcp' as const, host: '127.0.0.1', port }], swissnum } };
   servers.push(t);
   return t;
 }
@@ -201,6 +205,16 @@ describe('upload and download', () => {
     writeFileSync(join(a.store.directory, key.slice(-3, -1), `${key}.data`), randomBytes(10));
     const back = await collect(downloadCapability(parseCapability(r.capability), cs));
     assert.ok(back.equals(plain), 'byte-identical');
+  });
+
+  it('a download is one stream of the file\'s blocks (one CAR response), not a request per block', async () => {
+    const t = await startServer('one-stream');
+    const c = clientFor(t);
+    const r = await uploadFile(file, [c], { sharesHappy: 1, sharesTotal: 1, isPublic: false, convergenceSecret: randomBytes(32) });
+    assert.ok(r.blocks >= 6, `the file should span several blocks (${r.blocks})`);
+    t.requests.length = 0;
+    assert.ok((await collect(downloadCapability(parseCapability(r.capability), [c]))).equals(plain), 'byte-identical');
+    assert.deepEqual(t.requests, [`GET ${STORAGE_PATH_PREFIX}SWISSNUM/ipfs/${parseCapability(r.capability).cid.toString()}?format=car`]);
   });
 
   it('an upload and a download reuse kept-alive connections: a few streams, not one per block (each is a Tor or I2P stream)', async () => {
