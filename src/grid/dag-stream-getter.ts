@@ -35,7 +35,6 @@ export class DagStreamGetter implements BlockGetter, Closable {
   #isStreaming = true;
   #resumePump: (() => void) | undefined;
   readonly #pump: Promise<void>;
-  #streamed = 0;
 
   /** `open` starts the stream; it receives a signal that close() and give-ups fire. */
   constructor(fallback: BlockGetter, open: (signal: AbortSignal) => AsyncIterable<{ cid: CID; bytes: Uint8Array }>, options: DagStreamGetterOptions) {
@@ -47,7 +46,7 @@ export class DagStreamGetter implements BlockGetter, Closable {
 
   /** Blocks that came from the stream so far (for tests and logs). */
   get streamedBlocks(): number {
-    return this.#streamed;
+    return this.#delivered.size;
   }
 
   async #run(source: AsyncIterable<{ cid: CID; bytes: Uint8Array }>, signal: AbortSignal): Promise<void> {
@@ -58,7 +57,6 @@ export class DagStreamGetter implements BlockGetter, Closable {
         const next = await raceAbort(iterator.next(), signal, 'block stream');
         if (next.done || !this.#isStreaming) break;
         const { cid, bytes } = next.value;
-        this.#streamed++;
         const key = cidKey(cid);
         this.#delivered.add(key);
         const waiters = this.#waiting.get(key);

@@ -267,8 +267,11 @@ export async function uploadFile(path: string, servers: readonly StorageClient[]
 export function gridBlockGetter(servers: readonly StorageClient[]): BlockGetter & DagStreamSource {
   let preferred = 0;
   return {
-    /** The whole DAG from one server in one response (the one that last answered); see DagStreamGetter. */
-    streamDag: (root: CID, options: AbortOptions) => servers[preferred % Math.max(1, servers.length)]!.streamDag(root, options),
+    /** The whole DAG from one server in one response (the one that last answered; none without servers). */
+    async *streamDag(root: CID, options: AbortOptions) {
+      const server = servers[preferred];
+      if (server) yield* server.streamDag(root, options);
+    },
     async get(cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
       const answers: string[] = [];
       for (let pass = 0; pass < BLOCK_FETCH_PASSES; pass++) {
