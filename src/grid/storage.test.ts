@@ -236,30 +236,35 @@ describe('upload and download', () => {
     assert.ok(opens - before <= 4, `${opens - before} more streams for the download`);
   });
 
-  it('a stream that closes before the TLS handshake is retried on a new one (I2P: RESULT=OK, then EOF)', async () => {
-    const t = await startServer('early-eof');
-    // A peer that accepts and hangs up at once, like the SAM bridge's stream to a destination not ready yet.
-    const hungUp = new Set<Socket>();
-    const hangup = createServer((s) => {
-      hungUp.add(s);
-      s.end();
+  for (const [what, peer] of [
+    ['closes', (s: Socket) => void s.end()], // like the SAM bridge's stream to a destination not ready yet (RESULT=OK, then EOF)
+    ['answers something other than TLS', (s: Socket) => void s.end('HTTP/1.1 400 Bad Request\r\n\r\n')],
+  ] as const) {
+    it(`a stream that ${what} before the TLS handshake is retried on a new one`, async () => {
+      const t = await startServer(`early-${what.split(' ')[0]}`);
+      const broken = new Set<Socket>();
+      const bad = createServer((s) => {
+        broken.add(s);
+        s.on('error', () => undefined);
+        peer(s);
+      });
+      await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
+      let opens = 0;
+      const flaky: StreamOpener = async (host, port, options) => {
+        opens++;
+        return loopback(opens === 1 ? (bad.address() as AddressInfo).port : t.port)(host, port, options);
+      };
+      const c = new StorageClient(t.address, { open: flaky, requestTimeoutMs: 10_000 });
+      clients.push(c);
+      try {
+        assert.equal(await c.has(cidFor(new Uint8Array([1]), CODEC.raw)), false);
+        assert.equal(opens, 2);
+      } finally {
+        for (const s of broken) s.destroy();
+        await new Promise<void>((resolve) => bad.close(() => resolve()));
+      }
     });
-    await new Promise<void>((resolve) => hangup.listen(0, '127.0.0.1', resolve));
-    let opens = 0;
-    const flaky: StreamOpener = async (host, port, options) => {
-      opens++;
-      return loopback(opens === 1 ? (hangup.address() as AddressInfo).port : t.port)(host, port, options);
-    };
-    const c = new StorageClient(t.address, { open: flaky, requestTimeoutMs: 10_000 });
-    clients.push(c);
-    try {
-      assert.equal(await c.has(cidFor(new Uint8Array([1]), CODEC.raw)), false);
-      assert.equal(opens, 2);
-    } finally {
-      for (const s of hungUp) s.destroy();
-      await new Promise<void>((resolve) => hangup.close(() => resolve()));
-    }
-  });
+  }
 
   it('a stream whose TLS handshake stalls is given up after handshakeTimeoutMs and retried on a new one', async () => {
     const t = await startServer('stalled');

@@ -61,7 +61,7 @@ export function startPinnedTls(stream: Duplex, keyHash: string, options: AbortOp
   });
 }
 
-/** Streams tried per connection when the previous one closed or stalled before the TLS handshake completed. */
+/** Streams tried per connection when the previous one broke or stalled before the TLS handshake completed. */
 const HANDSHAKE_ATTEMPTS = 3;
 
 export const PINNED_TLS_DEFAULTS = Object.freeze({
@@ -69,11 +69,15 @@ export const PINNED_TLS_DEFAULTS = Object.freeze({
   handshakeTimeoutMs: 30_000,
 });
 
-/** The peer (or the path to it) closed the stream during the handshake; nothing but a ClientHello was sent. */
-function isClosedBeforeHandshake(err: unknown): boolean {
+/**
+ * The stream broke during the handshake, nothing but a ClientHello was sent: the peer (or the path to it) closed
+ * it, or what came back was not TLS at all (OpenSSL's "wrong version number": an I2P stream that was not yet a
+ * working connection to the peer). A server with the wrong key fails the pin instead, and is never retried.
+ */
+function isBrokenBeforeHandshake(err: unknown): boolean {
   if (!(err instanceof VeilError) || err.code !== 'VEIL_HTTP_REQUEST_FAILED') return false;
   const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_SSL_WRONG_VERSION_NUMBER';
 }
 
 export interface PinnedAgentOptions {
@@ -117,9 +121,9 @@ export function createPinnedAgent(options: PinnedAgentOptions): Pool {
         if (opts.protocol !== 'https:') throw new VeilError('VEIL_INPUT_INVALID', 'grid requests are always https');
         const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
         const port = Number(opts.port || 443);
-        // A stream that closes or stalls before the TLS handshake is done is retried on a new stream: an I2P
-        // stream may be accepted by the SAM bridge (RESULT=OK: only the SYN was sent) and then end, or never be
-        // answered, while the lease sets of a new session settle; a Tor circuit may stall.
+        // A stream that closes, stalls or answers something other than TLS before the handshake is done is retried
+        // on a new stream: an I2P stream may be accepted by the SAM bridge (RESULT=OK: only the SYN was sent) and
+        // then end, or never be answered, while the lease sets of a new session settle; a Tor circuit may stall.
         for (let attempt = 1; ; attempt++) {
           const stream = await options.open(host, port, { signal });
           const handshake = withTimeout(signal, handshakeTimeoutMs);
@@ -127,7 +131,7 @@ export function createPinnedAgent(options: PinnedAgentOptions): Pool {
             return (await startPinnedTls(stream, options.keyHash, { signal: handshake })) as unknown as Socket;
           } catch (err) {
             const isStalled = err instanceof VeilError && err.code === 'VEIL_TIMEOUT' && !(signal?.aborted ?? false);
-            if (attempt >= HANDSHAKE_ATTEMPTS || !(isStalled || isClosedBeforeHandshake(err)) || signal?.aborted) throw err;
+            if (attempt >= HANDSHAKE_ATTEMPTS || !(isStalled || isBrokenBeforeHandshake(err)) || signal?.aborted) throw err;
           }
         }
       };
